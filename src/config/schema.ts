@@ -1,0 +1,141 @@
+// The configuration's JSON Schema: one source for validation, defaults (ajv useDefaults) and the
+// env-variable overrides (every leaf path becomes CVM_ADMISSION_<PATH>).
+
+export const CONFIG_SCHEMA = {
+  type: "object",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    form: { enum: ["envbox", "runtimeclass"], default: "envbox" },
+    supervisor: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        image: {
+          type: "string",
+          minLength: 1,
+          default:
+            "ghcr.io/coder/envbox:0.6.7@sha256:93b212e287abeef70a854574dbd0f08df3ad65224f0632d1d5a3f1c0dc87f897",
+        },
+        imagePullPolicy: { enum: ["Always", "IfNotPresent", "Never"], default: "IfNotPresent" },
+        /** Pull secrets for the envbox image itself, added to every CVM pod. */
+        imagePullSecrets: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
+        /** sizeLimit of the emptyDirs that hold the outer and inner image stores. */
+        dockerVolumeSizeLimit: { type: "string", default: "" },
+      },
+    },
+    runtimeClass: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        name: { type: "string", minLength: 1, default: "sysbox-runc" },
+        /** How pods get a user namespace: `hostUsers: false` (containerd 2.0.5+) or CRI-O's annotation. */
+        userNamespaces: { enum: ["hostUsers", "crioAnnotation"], default: "hostUsers" },
+      },
+    },
+    kernel: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        minimum: { type: "string", pattern: "^\\d{1,4}\\.\\d{1,4}$", default: "5.4" },
+      },
+    },
+    nodes: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** true: the leader writes cvm.dev/eligible on nodes; false: affinity on NFD kernel labels. */
+        labels: { type: "boolean", default: true },
+      },
+    },
+    labels: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        podOptIn: { type: "string", minLength: 1, default: "cvm.dev/enabled" },
+        namespaceOptIn: { type: "string", minLength: 1, default: "cvm.dev/enabled" },
+        nodeEligible: { type: "string", minLength: 1, default: "cvm.dev/eligible" },
+      },
+    },
+    istio: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        policy: { enum: ["optOut", "reroute", "warn", "deny"], default: "optOut" },
+        /** Proxy versions known to break CVMs: ">=1.6", ">=1.6 <1.30", "*"; unknown versions count as bad. */
+        badVersions: { type: "string", minLength: 1, default: ">=1.6" },
+      },
+    },
+    access: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        breakGlassGroups: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
+      },
+    },
+    server: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        port: { type: "integer", minimum: 1, maximum: 65535, default: 8443 },
+        host: { type: "string", default: "0.0.0.0" },
+        certsDir: { type: "string", minLength: 1, default: "certs" },
+        maxConnections: { type: "integer", minimum: 1, default: 1024 },
+      },
+    },
+    cluster: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** Where the cluster view comes from: "live" (kubeconfig or in-cluster), or a file path. */
+        source: { type: "string", minLength: 1, default: "live" },
+        /** Timeout of the one direct read on a cache miss. */
+        readTimeoutMs: { type: "integer", minimum: 50, maximum: 10000, default: 1000 },
+      },
+    },
+    leaderElection: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        enabled: { type: "boolean", default: true },
+        leaseName: { type: "string", minLength: 1, default: "cvm-admission-leader" },
+        namespace: { type: "string", default: "" },
+        leaseDurationSeconds: { type: "integer", minimum: 2, default: 15 },
+        renewDeadlineSeconds: { type: "integer", minimum: 1, default: 10 },
+        retryPeriodSeconds: { type: "integer", minimum: 1, default: 2 },
+      },
+    },
+    certificates: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        /** selfManaged: the leader keeps CA + cert in a Secret and injects caBundle; files: mounted by the operator. */
+        mode: { enum: ["selfManaged", "certManager", "files"], default: "files" },
+        serviceName: { type: "string", minLength: 1, default: "cvm-admission" },
+        namespace: { type: "string", default: "" },
+        secretName: { type: "string", minLength: 1, default: "cvm-admission-tls" },
+        webhookConfigurationName: { type: "string", minLength: 1, default: "cvm-admission" },
+        keyAlgorithm: { enum: ["rsa", "ecdsa"], default: "rsa" },
+      },
+    },
+    logging: {
+      type: "object",
+      additionalProperties: false,
+      default: {},
+      properties: {
+        level: { enum: ["fatal", "error", "warn", "info", "debug", "trace"], default: "info" },
+      },
+    },
+  },
+} as const;
