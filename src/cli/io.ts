@@ -1,0 +1,14 @@
+// What a CLI command writes to; tests pass their own sinks instead of process streams.
+
+export interface CliIO {
+  stdout(text: string): void;
+  stderr(text: string): void;
+}
+
+export const processIO: CliIO = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/** A command: parses its own arguments and returns the process exit status. */
+export type Command = (args: string[], io: CliIO) => Promise<number>;
