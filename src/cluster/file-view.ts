@@ -1,0 +1,122 @@
+// A ClusterView read from a file (--cluster-view): nodes, namespaces and pods as a Kubernetes
+// List, a bare JSON array, or multi-document YAML. It lets `serve`, `mutate` and `nodes` work with
+// no cluster; the file is the whole truth, so a "direct read" answers from it too.
+
+import { readFileSync } from "node:fs";
+import type { V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
+import { parseAllDocuments } from "yaml";
+import type { Config } from "../config/config.js";
+import { namespaceFacts, nodeFacts, podFacts } from "./facts.js";
+import type { ClusterView, NamespaceFacts, NodeFacts, PodFacts } from "./view.js";
+
+export class ClusterViewFileError extends Error {
+  override name = "ClusterViewFileError";
+}
+
+/** The view `serve` uses when no file and no cluster is given (DESIGN §8). */
+export const EMBEDDED_VIEW_FILE = new URL("../../examples/cluster-view.yaml", import.meta.url);
+
+interface KubeObject {
+  kind?: unknown;
+  items?: unknown;
+}
+
+function flatten(doc: unknown, where: string, out: KubeObject[]): void {
+  if (Array.isArray(doc)) {
+    doc.forEach((item, i) => flatten(item, `${where}[${i}]`, out));
+    return;
+  }
+  if (doc === null || doc === undefined) return;
+  if (typeof doc !== "object") throw new ClusterViewFileError(`${where}: expected an object, got ${typeof doc}`);
+  const obj = doc as KubeObject;
+  if (typeof obj.kind !== "string") throw new ClusterViewFileError(`${where}: object has no kind`);
+  if (obj.kind === "List" || obj.kind.endsWith("List")) {
+    if (!Array.isArray(obj.items)) throw new ClusterViewFileError(`${where}: ${obj.kind} has no items array`);
+    obj.items.forEach((item, i) => flatten(item, `${where}.items[${i}]`, out));
+    return;
+  }
+  out.push(obj);
+}
+
+export function parseClusterViewText(text: string, source: string): KubeObject[] {
+  const objects: KubeObject[] = [];
+  const docs = parseAllDocuments(text);
+  for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
+    if (doc.errors.length > 0) {
+      throw new ClusterViewFileError(`${source}: document ${i + 1}: ${doc.errors[0]!.message}`);
+    }
+    flatten(doc.toJS(), `${source}: document ${i + 1}`, objects);
+  }
+  return objects;
+}
+
+export class FileClusterView implements ClusterView {
+  private readonly nodeMap = new Map<string, NodeFacts>();
+  private readonly namespaceMap = new Map<string, NamespaceFacts>();
+  private readonly podMap = new Map<string, PodFacts>();
+  /** Kinds in the file that no policy reads, reported so nothing is dropped silently. */
+  readonly ignoredKinds: string[] = [];
+
+  constructor(
+    objects: readonly KubeObject[],
+    private readonly config: Config,
+  ) {
+    for (const obj of objects) {
+      switch (obj.kind) {
+        case "Node": {
+          const facts = nodeFacts(obj as V1Node, config.labels.nodeEligible);
+          this.nodeMap.set(facts.name, facts);
+          break;
+        }
+        case "Namespace": {
+          const facts = namespaceFacts(obj as V1Namespace);
+          this.namespaceMap.set(facts.name, facts);
+          break;
+        }
+        case "Pod": {
+          const facts = podFacts(obj as V1Pod);
+          this.podMap.set(`${facts.namespace}/${facts.name}`, facts);
+          break;
+        }
+        default:
+          this.ignoredKinds.push(String(obj.kind));
+      }
+    }
+  }
+
+  static fromFile(path: string | URL, config: Config): FileClusterView {
+    let text: string;
+    try {
+      text = readFileSync(path, "utf8");
+    } catch (err) {
+      throw new ClusterViewFileError(`cannot read cluster view ${String(path)}: ${(err as Error).message}`);
+    }
+    return new FileClusterView(parseClusterViewText(text, String(path)), config);
+  }
+
+  isSynced(): boolean {
+    return true;
+  }
+  node(name: string): NodeFacts | undefined {
+    return this.nodeMap.get(name);
+  }
+  namespace(name: string): NamespaceFacts | undefined {
+    return this.namespaceMap.get(name);
+  }
+  cvmPod(namespace: string, name: string): PodFacts | undefined {
+    const pod = this.podMap.get(`${namespace}/${name}`);
+    return pod?.labels[this.config.labels.podOptIn] === "true" ? pod : undefined;
+  }
+  nodes(): Iterable<NodeFacts> {
+    return this.nodeMap.values();
+  }
+  namespaces(): Iterable<NamespaceFacts> {
+    return this.namespaceMap.values();
+  }
+  async readNode(name: string): Promise<NodeFacts | undefined> {
+    return this.nodeMap.get(name);
+  }
+  async readPod(namespace: string, name: string): Promise<PodFacts | undefined> {
+    return this.podMap.get(`${namespace}/${name}`);
+  }
+}
