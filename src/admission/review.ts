@@ -1,0 +1,62 @@
+// Checks that a parsed body is an AdmissionReview we can answer. Anything that fails here gets
+// HTTP 400 with a JSON error; anything that passes gets a decided AdmissionReview (DESIGN §12).
+
+import {
+  ADMISSION_V1,
+  ADMISSION_V1BETA1,
+  type AdmissionApiVersion,
+  type AdmissionRequest,
+} from "./types.js";
+
+export interface ReviewProblem {
+  ok: false;
+  error: string;
+}
+
+export interface CheckedReview {
+  ok: true;
+  apiVersion: AdmissionApiVersion;
+  request: AdmissionRequest;
+}
+
+const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function problem(error: string): ReviewProblem {
+  return { ok: false, error };
+}
+
+/** v1beta1 has the same request/response shape; we answer it in v1beta1 (documented in README). */
+export function checkReview(body: unknown): CheckedReview | ReviewProblem {
+  if (!isObject(body)) return problem("body must be a JSON object (an AdmissionReview)");
+  if (body["kind"] !== "AdmissionReview") {
+    return problem(`kind must be AdmissionReview, got ${JSON.stringify(body["kind"] ?? null)}`);
+  }
+  const apiVersion = body["apiVersion"];
+  if (apiVersion !== ADMISSION_V1 && apiVersion !== ADMISSION_V1BETA1) {
+    return problem(
+      `apiVersion must be ${ADMISSION_V1} or ${ADMISSION_V1BETA1}, got ${JSON.stringify(apiVersion ?? null)}`,
+    );
+  }
+  const request = body["request"];
+  if (!isObject(request)) return problem("request is missing");
+  if (typeof request["uid"] !== "string" || request["uid"] === "") return problem("request.uid is missing");
+  if (!isObject(request["kind"]) || typeof request["kind"]["kind"] !== "string") {
+    return problem("request.kind is missing");
+  }
+  if (!isObject(request["resource"]) || typeof request["resource"]["resource"] !== "string") {
+    return problem("request.resource is missing");
+  }
+  if (typeof request["operation"] !== "string" || !OPERATIONS.has(request["operation"])) {
+    return problem(`request.operation must be one of ${[...OPERATIONS].join(", ")}`);
+  }
+  if (request["userInfo"] !== undefined && !isObject(request["userInfo"])) {
+    return problem("request.userInfo must be an object");
+  }
+  const checked = request as unknown as AdmissionRequest;
+  if (checked.userInfo === undefined) checked.userInfo = {};
+  return { ok: true, apiVersion, request: checked };
+}

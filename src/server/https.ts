@@ -1,0 +1,79 @@
+// node:https around the express app, sized for kube-apiserver's connection reuse, hardened
+// against slow clients, and shut down gracefully: stop accepting, finish in-flight, then exit.
+
+import https from "node:https";
+import type { AddressInfo } from "node:net";
+import type { RequestListener } from "node:http";
+
+/** kube-apiserver's webhook client keeps idle connections 90 s (Go's IdleConnTimeout); closing
+ * them earlier on our side races with its next POST and fails that call. */
+export const KEEP_ALIVE_TIMEOUT_MS = 95_000;
+/** A request's headers must arrive in this time (slowloris). */
+export const HEADERS_TIMEOUT_MS = 10_000;
+/** Whole request incl. body; webhooks are given at most 30 s by the apiserver. */
+export const REQUEST_TIMEOUT_MS = 35_000;
+const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+
+export interface TlsPair {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
+export interface ServerOptions {
+  tls: TlsPair;
+  port: number;
+  host: string;
+  maxConnections: number;
+}
+
+export interface RunningServer {
+  server: https.Server;
+  port: number;
+  /** Stop accepting, let in-flight requests finish (bounded by graceMs), then close everything. */
+  shutdown(graceMs?: number): Promise<void>;
+  isShuttingDown(): boolean;
+}
+
+export async function startHttpsServer(listener: RequestListener, options: ServerOptions): Promise<RunningServer> {
+  let shuttingDown = false;
+  const server = https.createServer(
+    { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2", handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+    (req, res) => {
+      // Responses after SIGTERM close their connection, so the apiserver reconnects to another replica.
+      if (shuttingDown) res.setHeader("Connection", "close");
+      listener(req, res);
+    },
+  );
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = HEADERS_TIMEOUT_MS;
+  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.maxConnections = options.maxConnections;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(options.port, options.host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+
+  const shutdown = (graceMs = 20_000): Promise<void> => {
+    shuttingDown = true;
+    return new Promise((resolve) => {
+      const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      force.unref();
+      server.close(() => {
+        clearTimeout(force);
+        resolve();
+      });
+      server.closeIdleConnections();
+    });
+  };
+
+  return {
+    server,
+    port: (server.address() as AddressInfo).port,
+    shutdown,
+    isShuttingDown: () => shuttingDown,
+  };
+}
