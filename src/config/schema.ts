@@ -96,8 +96,9 @@ export const CONFIG_SCHEMA = {
       additionalProperties: false,
       default: {},
       properties: {
-        /** Where the cluster view comes from: "live" (kubeconfig or in-cluster), or a file path. */
-        source: { type: "string", minLength: 1, default: "live" },
+        /** Where the cluster view comes from: "embedded" (examples/cluster-view.yaml, no cluster),
+         * "live" (in-cluster service account or $KUBECONFIG), or the path of a cluster-view file. */
+        source: { type: "string", minLength: 1, default: "embedded" },
         /** Timeout of the one direct read on a cache miss. */
         readTimeoutMs: { type: "integer", minimum: 50, maximum: 10000, default: 1000 },
       },

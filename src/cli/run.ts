@@ -1,0 +1,53 @@
+// cvm-admission: one binary for the webhook server and its offline tools (DESIGN §8).
+// Commands load lazily so `check-node` does not pay for the server's imports.
+
+import { ConfigError } from "../config/load.js";
+import { ClusterViewFileError } from "../cluster/file-view.js";
+import { UsageError } from "./args.js";
+import { processIO, type Command } from "./io.js";
+
+const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+  serve: {
+    summary: "serve [--config F] [--port N] [--cluster-view F] [--certs-dir D]   run the webhook server",
+    load: async () => (await import("./serve.js")).serveCommand,
+  },
+  mutate: {
+    summary: "mutate -f FILE [-o patched|patch|review] [--config F] [--cluster-view F]   mutate offline",
+    load: async () => (await import("./mutate.js")).mutateCommand,
+  },
+  config: {
+    summary: "config print [--config F]   show the effective configuration",
+    load: async () => (await import("./config.js")).configCommand,
+  },
+};
+
+function usage(): string {
+  return "usage: cvm-admission <command> [options]\n\n" + Object.values(COMMANDS).map((c) => `  ${c.summary}\n`).join("");
+}
+
+export async function main(argv: string[], io = processIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+    io.stdout(usage());
+    return name === undefined ? 2 : 0;
+  }
+  const command = COMMANDS[name];
+  if (command === undefined) {
+    io.stderr(`cvm-admission: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
+    return 2;
+  }
+  try {
+    return await (await command.load())(args, io);
+  } catch (err) {
+    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ClusterViewFileError) {
+      io.stderr(`cvm-admission: ${err.message}\n`);
+      return 2;
+    }
+    const code = (err as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "EACCES" || err instanceof SyntaxError) {
+      io.stderr(`cvm-admission: ${(err as Error).message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+}
