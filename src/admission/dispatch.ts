@@ -37,7 +37,11 @@ const POLICIES: Record<Webhook, (ctx: PolicyContext) => Decision | Promise<Decis
   validate,
 };
 
-export async function admit(webhook: Webhook, review: CheckedReview, deps: AdmissionDeps): Promise<AdmissionReview> {
+export async function admit(
+  webhook: Webhook,
+  review: CheckedReview,
+  deps: AdmissionDeps,
+): Promise<AdmissionReview> {
   const { request } = review;
   const started = process.hrtime.bigint();
   admissionInFlight.inc();
@@ -62,7 +66,9 @@ export async function admit(webhook: Webhook, review: CheckedReview, deps: Admis
     webhook,
     namespace: request.namespace,
     name: request.name,
-    resource: request.subResource ? `${request.resource.resource}/${request.subResource}` : request.resource.resource,
+    resource: request.subResource
+      ? `${request.resource.resource}/${request.subResource}`
+      : request.resource.resource,
     operation: request.operation,
     user: request.userInfo.username,
     decision: outcome,

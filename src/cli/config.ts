@@ -7,7 +7,8 @@ import type { Command } from "./io.js";
 
 export const configCommand: Command = async (args, io) => {
   const [action, ...rest] = args;
-  if (action !== "print") throw new UsageError(`config: unknown action ${JSON.stringify(action ?? "")} (use: config print)`);
+  if (action !== "print")
+    throw new UsageError(`config: unknown action ${JSON.stringify(action ?? "")} (use: config print)`);
   const { values } = parseCommandArgs("config print", rest, { config: { type: "string" } });
   io.stdout(stringify(loadConfig(values.config === undefined ? {} : { file: values.config })));
   return 0;

@@ -82,7 +82,8 @@ export const mutateCommand: Command = async (args, io) => {
     pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [config.labels.podOptIn]: "true" } };
     const review = await admit("mutate", reviewFor(pod, index), deps);
     const response = review.response as AdmissionResponse;
-    for (const warning of response.warnings ?? []) io.stderr(`warning: ${describeObject(obj, index)}: ${warning}\n`);
+    for (const warning of response.warnings ?? [])
+      io.stderr(`warning: ${describeObject(obj, index)}: ${warning}\n`);
     if (!response.allowed) {
       denied = true;
       io.stderr(`denied: ${describeObject(obj, index)}: ${response.status?.message ?? "no reason given"}\n`);

@@ -23,7 +23,8 @@ function templateOf(obj: KubeObject): V1PodTemplateSpec | undefined {
     case "Job":
       return obj.spec?.["template"] as V1PodTemplateSpec | undefined;
     case "CronJob": {
-      const jobTemplate = obj.spec?.["jobTemplate"] as { spec?: { template?: V1PodTemplateSpec } } | undefined;
+      const jobTemplate = obj.spec?.["jobTemplate"] as
+        { spec?: { template?: V1PodTemplateSpec } } | undefined;
       return jobTemplate?.spec?.template;
     }
     default:
@@ -39,13 +40,22 @@ export function podFor(obj: KubeObject): V1Pod | undefined {
   const pod: V1Pod = {
     apiVersion: "v1",
     kind: "Pod",
-    metadata: { ...structuredClone(template.metadata ?? {}), namespace: obj.metadata?.namespace ?? "default" },
+    metadata: {
+      ...structuredClone(template.metadata ?? {}),
+      namespace: obj.metadata?.namespace ?? "default",
+    },
     spec: structuredClone(template.spec ?? { containers: [] }),
   };
   pod.metadata!.name ??= obj.metadata?.name;
   if (JOB_KINDS.has(obj.kind ?? "")) {
     pod.metadata!.ownerReferences = [
-      { apiVersion: "batch/v1", kind: "Job", name: obj.metadata?.name ?? "job", uid: "cli", controller: true },
+      {
+        apiVersion: "batch/v1",
+        kind: "Job",
+        name: obj.metadata?.name ?? "job",
+        uid: "cli",
+        controller: true,
+      },
     ];
   }
   return pod;

@@ -22,7 +22,12 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
 };
 
 function usage(): string {
-  return "usage: cvm-admission <command> [options]\n\n" + Object.values(COMMANDS).map((c) => `  ${c.summary}\n`).join("");
+  return (
+    "usage: cvm-admission <command> [options]\n\n" +
+    Object.values(COMMANDS)
+      .map((c) => `  ${c.summary}\n`)
+      .join("")
+  );
 }
 
 export async function main(argv: string[], io = processIO): Promise<number> {
@@ -37,7 +42,9 @@ export async function main(argv: string[], io = processIO): Promise<number> {
     return 2;
   }
   try {
-    return await (await command.load())(args, io);
+    return await (
+      await command.load()
+    )(args, io);
   } catch (err) {
     if (err instanceof UsageError || err instanceof ConfigError || err instanceof ClusterViewFileError) {
       io.stderr(`cvm-admission: ${err.message}\n`);

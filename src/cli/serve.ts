@@ -13,11 +13,17 @@ import { createLogger, type Logger } from "../telemetry/logger.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import type { Command } from "./io.js";
 
-function resolveConfig(values: { config?: string; port?: string; "cluster-view"?: string; "certs-dir"?: string }): Config {
+function resolveConfig(values: {
+  config?: string;
+  port?: string;
+  "cluster-view"?: string;
+  "certs-dir"?: string;
+}): Config {
   const config = loadConfig(values.config === undefined ? {} : { file: values.config });
   if (values.port !== undefined) {
     const port = Number(values.port);
-    if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`serve: --port must be 0-65535`);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+      throw new UsageError(`serve: --port must be 0-65535`);
     config.server.port = port;
   }
   if (values["cluster-view"] !== undefined) config.cluster.source = values["cluster-view"];

@@ -27,7 +27,8 @@ function flatten(doc: unknown, where: string, out: KubeObject[]): void {
     return;
   }
   if (doc === null || doc === undefined) return;
-  if (typeof doc !== "object") throw new ClusterViewFileError(`${where}: expected an object, got ${typeof doc}`);
+  if (typeof doc !== "object")
+    throw new ClusterViewFileError(`${where}: expected an object, got ${typeof doc}`);
   const obj = doc as KubeObject;
   if (typeof obj.kind !== "string") throw new ClusterViewFileError(`${where}: object has no kind`);
   if (obj.kind === "List" || obj.kind.endsWith("List")) {

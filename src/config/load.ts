@@ -104,7 +104,8 @@ export function loadConfig({ file, env = process.env }: LoadOptions = {}): Confi
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
     const leaf = ENV_LEAVES.get(name);
-    if (!leaf) throw new ConfigError(`${name}: unknown setting (known: ${[...ENV_LEAVES.keys()].join(", ")})`);
+    if (!leaf)
+      throw new ConfigError(`${name}: unknown setting (known: ${[...ENV_LEAVES.keys()].join(", ")})`);
     setPath(config, leaf.path, envValue(raw, leaf.node, name));
   }
   if (!validate(config)) {

@@ -4,7 +4,6 @@
 export const CONFIG_SCHEMA = {
   type: "object",
   additionalProperties: false,
-  default: {},
   properties: {
     form: { enum: ["envbox", "runtimeclass"], default: "envbox" },
     supervisor: {

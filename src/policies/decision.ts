@@ -35,6 +35,11 @@ export function deny(reasons: string[], warnings: string[] = [], code = 403): De
 export function combine(decisions: Decision[]): Decision {
   const warnings = decisions.flatMap((d) => d.warnings);
   const denials = decisions.filter((d): d is Denied => !d.allowed);
-  if (denials.length > 0) return deny(denials.flatMap((d) => d.reasons), warnings, denials[0]!.code);
+  if (denials.length > 0)
+    return deny(
+      denials.flatMap((d) => d.reasons),
+      warnings,
+      denials[0]!.code,
+    );
   return allow(warnings);
 }

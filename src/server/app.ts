@@ -20,9 +20,17 @@ function sendError(res: Response, status: number, reason: string, message: strin
   res.status(status).json({ error: message });
 }
 
-function requireJson(req: Request, res: Response, next: NextFunction): void {
-  if (req.is("application/json")) next();
-  else sendError(res, 400, "content-type", `content type must be application/json, got ${req.get("content-type") ?? "none"}`);
+function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
+  if (req.get("content-length") === "0")
+    sendError(res, 400, "empty-body", "body is empty; expected an AdmissionReview");
+  else if (req.is("application/json")) next();
+  else
+    sendError(
+      res,
+      400,
+      "content-type",
+      `content type must be application/json, got ${req.get("content-type") ?? "none"}`,
+    );
 }
 
 export function createApp(deps: AppDeps): express.Express {
@@ -39,15 +47,18 @@ export function createApp(deps: AppDeps): express.Express {
     }
     res.json(await admit(webhook, checked, deps));
   };
-  app.post("/mutate", requireJson, parseJson, review("mutate"));
-  app.post("/validate", requireJson, parseJson, review("validate"));
+  app.post("/mutate", requireJsonBody, parseJson, review("mutate"));
+  app.post("/validate", requireJsonBody, parseJson, review("validate"));
 
   app.get("/healthz", (_req, res) => {
     res.type("text/plain").send("ok");
   });
   app.get("/readyz", (_req, res) => {
     const ready = deps.isReady();
-    res.status(ready ? 200 : 503).type("text/plain").send(ready ? "ready" : "not ready");
+    res
+      .status(ready ? 200 : 503)
+      .type("text/plain")
+      .send(ready ? "ready" : "not ready");
   });
   app.get("/metrics", async (_req, res) => {
     res.type(registry.contentType).send(await registry.metrics());
@@ -58,14 +69,16 @@ export function createApp(deps: AppDeps): express.Express {
 
   // body-parser's errors carry status (400 bad JSON, 413 too large, 415 bad charset); anything
   // else reaching here is ours: answer 500 without leaking internals.
-  app.use((err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err.status === 413) sendError(res, 413, "too-large", `body exceeds ${MAX_BODY_BYTES} bytes`);
-    else if (err.status !== undefined && err.status < 500) {
-      sendError(res, 400, err.type ?? "bad-body", `body is not valid JSON: ${err.message}`);
-    } else {
-      deps.logger.error({ err }, "unexpected server error");
-      res.status(500).json({ error: "internal error" });
-    }
-  });
+  app.use(
+    (err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
+      if (err.status === 413) sendError(res, 413, "too-large", `body exceeds ${MAX_BODY_BYTES} bytes`);
+      else if (err.status !== undefined && err.status < 500) {
+        sendError(res, 400, err.type ?? "bad-body", `body is not valid JSON: ${err.message}`);
+      } else {
+        deps.logger.error({ err }, "unexpected server error");
+        res.status(500).json({ error: "internal error" });
+      }
+    },
+  );
   return app;
 }

@@ -24,6 +24,9 @@ export interface ServerOptions {
   port: number;
   host: string;
   maxConnections: number;
+  /** Overrides for tests that must see a timeout fire quickly. */
+  headersTimeoutMs?: number;
+  requestTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -34,10 +37,20 @@ export interface RunningServer {
   isShuttingDown(): boolean;
 }
 
-export async function startHttpsServer(listener: RequestListener, options: ServerOptions): Promise<RunningServer> {
+export async function startHttpsServer(
+  listener: RequestListener,
+  options: ServerOptions,
+): Promise<RunningServer> {
   let shuttingDown = false;
   const server = https.createServer(
-    { cert: options.tls.cert, key: options.tls.key, minVersion: "TLSv1.2", handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS },
+    {
+      cert: options.tls.cert,
+      key: options.tls.key,
+      minVersion: "TLSv1.2",
+      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      // How often expired header/request timers are checked (default 30 s would let a stalled client linger).
+      connectionsCheckingInterval: 1_000,
+    },
     (req, res) => {
       // Responses after SIGTERM close their connection, so the apiserver reconnects to another replica.
       if (shuttingDown) res.setHeader("Connection", "close");
@@ -45,8 +58,8 @@ export async function startHttpsServer(listener: RequestListener, options: Serve
     },
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
-  server.headersTimeout = HEADERS_TIMEOUT_MS;
-  server.requestTimeout = REQUEST_TIMEOUT_MS;
+  server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
+  server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
   server.maxConnections = options.maxConnections;
 
   await new Promise<void>((resolve, reject) => {
