@@ -1,6 +1,7 @@
 // cvm-admission: one binary for the webhook server and its offline tools (DESIGN §8).
 // Commands load lazily so `check-node` does not pay for the server's imports.
 
+import { CertificateError } from "../certs/generate.js";
 import { ConfigError } from "../config/load.js";
 import { ClusterViewFileError } from "../cluster/file-view.js";
 import { UsageError } from "./args.js";
@@ -20,6 +21,8 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     load: async () => (await import("./config.js")).configCommand,
   },
 };
+
+const USER_ERRORS = [UsageError, ConfigError, ClusterViewFileError, CertificateError, SyntaxError];
 
 function usage(): string {
   return (
@@ -46,15 +49,12 @@ export async function main(argv: string[], io = processIO): Promise<number> {
       await command.load()
     )(args, io);
   } catch (err) {
-    if (err instanceof UsageError || err instanceof ConfigError || err instanceof ClusterViewFileError) {
-      io.stderr(`cvm-admission: ${err.message}\n`);
-      return 2;
-    }
+    // Mistakes in what the user gave us exit 2 with the reason; anything else is our bug.
     const code = (err as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "EACCES" || err instanceof SyntaxError) {
-      io.stderr(`cvm-admission: ${(err as Error).message}\n`);
-      return 2;
-    }
-    throw err;
+    const userError =
+      USER_ERRORS.some((type) => err instanceof type) || code === "ENOENT" || code === "EACCES";
+    if (!userError) throw err;
+    io.stderr(`cvm-admission: ${(err as Error).message}\n`);
+    return 2;
   }
 }

@@ -1,8 +1,8 @@
 // `cvm-admission serve`: the composition root. Wires config, cluster view, certificates, the
 // HTTPS server and (in a cluster) the leader's background work; shuts all of it down on SIGTERM.
 
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { ensureDevCertificates, readCertificateSet } from "../certs/files.js";
 import { EMBEDDED_VIEW_FILE, FileClusterView } from "../cluster/file-view.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
@@ -37,8 +37,16 @@ function openView(config: Config): ClusterView {
   return FileClusterView.fromFile(source, config);
 }
 
-function readServingPair(dir: string): { cert: Buffer; key: Buffer } {
-  return { cert: readFileSync(join(dir, "tls.crt")), key: readFileSync(join(dir, "tls.key")) };
+/** Operator-supplied files (--certs-dir) are used as they are; otherwise a development set is
+ * created under certs/ and reused until due for renewal. */
+async function servingPair(config: Config, operatorSupplied: boolean, logger: Logger) {
+  const dir = config.server.certsDir;
+  if (!operatorSupplied) {
+    const ensured = await ensureDevCertificates(dir);
+    if (ensured.created) logger.info({ dir, reason: ensured.reason }, "generated development certificates");
+  }
+  const set = await readCertificateSet(dir);
+  return { cert: set.certPem, key: set.keyPem };
 }
 
 function announce(logger: Logger, config: Config, port: number): void {
@@ -65,7 +73,7 @@ export const serveCommand: Command = async (args) => {
   const running = await startHttpsServer(
     createApp({ view, config, logger, isReady: () => view.isSynced() && !running.isShuttingDown() }),
     {
-      tls: readServingPair(config.server.certsDir),
+      tls: await servingPair(config, values["certs-dir"] !== undefined, logger),
       port: config.server.port,
       host: config.server.host,
       maxConnections: config.server.maxConnections,
