@@ -1,6 +1,8 @@
 // The configuration's JSON Schema: one source for validation, defaults (ajv useDefaults) and the
 // env-variable overrides (every leaf path becomes CVM_ADMISSION_<PATH>).
 
+import { VERSION_RANGE_PATTERN } from "../policies/istio/version-range.js";
+
 export const CONFIG_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -68,7 +70,7 @@ export const CONFIG_SCHEMA = {
       properties: {
         policy: { enum: ["optOut", "reroute", "warn", "deny"], default: "optOut" },
         /** Proxy versions known to break CVMs: ">=1.6", ">=1.6 <1.30", "*"; unknown versions count as bad. */
-        badVersions: { type: "string", minLength: 1, default: ">=1.6" },
+        badVersions: { type: "string", pattern: VERSION_RANGE_PATTERN, default: ">=1.6" },
       },
     },
     access: {

@@ -53,7 +53,9 @@ function meshContainers(pod: V1Pod): MeshContainer[] {
   for (const container of pod.spec?.containers ?? []) {
     if (isMeshContainer(container)) found.push({ container, where: "container" });
   }
-  return found.sort((a, b) => Number(b.container.name === ISTIO_PROXY) - Number(a.container.name === ISTIO_PROXY));
+  return found.sort(
+    (a, b) => Number(b.container.name === ISTIO_PROXY) - Number(a.container.name === ISTIO_PROXY),
+  );
 }
 
 function statusRevision(status: string | undefined): string | undefined {
@@ -92,13 +94,17 @@ interface Selection {
 function selectingWebhook(podLabels: Labels, nsLabels: Labels): Selection | string {
   const nsInjection = nsLabels[NAMESPACE_INJECTION_LABEL];
   const nsRevision = nsLabels[REV_KEY];
-  if (nsInjection === "enabled") return { signal: "namespace label istio-injection=enabled", revision: DEFAULT_REVISION };
+  if (nsInjection === "enabled")
+    return { signal: "namespace label istio-injection=enabled", revision: DEFAULT_REVISION };
   // Every other webhook requires istio-injection to be absent, so `disabled` beats istio.io/rev.
   if (nsInjection !== undefined) return `namespace label istio-injection=${nsInjection}`;
-  if (nsRevision !== undefined) return { signal: `namespace label istio.io/rev=${nsRevision}`, revision: nsRevision };
+  if (nsRevision !== undefined)
+    return { signal: `namespace label istio.io/rev=${nsRevision}`, revision: nsRevision };
   const podRevision = podLabels[REV_KEY];
-  if (podRevision !== undefined) return { signal: `pod label istio.io/rev=${podRevision}`, revision: podRevision };
-  if (podLabels[INJECT_KEY] === "true") return { signal: `pod label ${INJECT_KEY}=true`, revision: DEFAULT_REVISION };
+  if (podRevision !== undefined)
+    return { signal: `pod label istio.io/rev=${podRevision}`, revision: podRevision };
+  if (podLabels[INJECT_KEY] === "true")
+    return { signal: `pod label ${INJECT_KEY}=true`, revision: DEFAULT_REVISION };
   return "no injection label on the namespace or the pod";
 }
 
@@ -129,12 +135,17 @@ function ambientSignal(podLabels: Labels, nsLabels: Labels): string | undefined 
   const podMode = podLabels[DATAPLANE_MODE_LABEL];
   if (podMode === "ambient") return `pod label ${DATAPLANE_MODE_LABEL}=ambient`;
   if (podMode !== undefined) return undefined;
-  return nsLabels[DATAPLANE_MODE_LABEL] === "ambient" ? `namespace label ${DATAPLANE_MODE_LABEL}=ambient` : undefined;
+  return nsLabels[DATAPLANE_MODE_LABEL] === "ambient"
+    ? `namespace label ${DATAPLANE_MODE_LABEL}=ambient`
+    : undefined;
 }
 
 export function detectIstio(pod: V1Pod, nsLabels: Labels = {}): IstioFinding {
   if (pod.spec?.hostNetwork === true) {
-    return { state: "not-injected", signal: "spec.hostNetwork: true (Istio never injects host-network pods)" };
+    return {
+      state: "not-injected",
+      signal: "spec.hostNetwork: true (Istio never injects host-network pods)",
+    };
   }
   const present = presentProxy(pod, nsLabels);
   if (present) return present;

@@ -16,5 +16,9 @@ export function proxyVersionFromImage(image: string | undefined): string {
   if (colon < 0) return UNKNOWN_VERSION;
   const match = RELEASE_TAG.exec(lastSegment.slice(colon + 1));
   if (!match) return UNKNOWN_VERSION;
-  return match.slice(1).filter((part) => part !== undefined).map(Number).join(".");
+  return match
+    .slice(1)
+    .filter((part) => part !== undefined)
+    .map(Number)
+    .join(".");
 }

@@ -1,17 +1,26 @@
 // `istio.badVersions`: which proxy versions break CVMs. A deliberately small syntax, because Istio
 // versions are compared by release line ("1.6", "1.20.3") and the `semver` package needs full
-// x.y.z versions and treats pre-releases specially:
-//   range      := alternative ("||" alternative)*
-//   alternative:= "*" | comparator (whitespace comparator)*      (all comparators must hold)
-//   comparator := ("<" | "<=" | ">" | ">=" | "=")? version      (no operator: same release line)
-//   version    := N | N.N | N.N.N                                 (missing parts count as 0)
-// Unknown versions always count as bad: a proxy we cannot date is assumed to break the CVM.
+// x.y.z versions and leaves pre-releases out of ranges:
+//   range       := alternative ("||" alternative)*
+//   alternative := "*" | comparator (comparator)*       (all comparators must hold)
+//   comparator  := ("<" | "<=" | ">" | ">=" | "=")? version   (no operator: same release line)
+//   version     := N | N.N | N.N.N                        (missing parts count as 0)
+// Comparators are separated by whitespace or by the next operator. Unknown versions always count
+// as bad: a proxy we cannot date is assumed to break the CVM.
 
 import { UNKNOWN_VERSION } from "./proxy-version.js";
 
 export class VersionRangeError extends Error {
   override name = "VersionRangeError";
 }
+
+const OPERATOR = "(?:<=|>=|<|>|=)";
+const VERSION = "\\d+(?:\\.\\d+){0,2}";
+const ALTERNATIVE = `\\s*(?:\\*|${OPERATOR}?\\s*${VERSION}(?:\\s*${OPERATOR}\\s*${VERSION}|\\s+${VERSION})*)\\s*`;
+/** The whole grammar; the config schema validates `istio.badVersions` with it. */
+export const VERSION_RANGE_PATTERN = `^${ALTERNATIVE}(?:\\|\\|${ALTERNATIVE})*$`;
+const RANGE = new RegExp(VERSION_RANGE_PATTERN, "u");
+const COMPARATOR = new RegExp(`(${OPERATOR})?\\s*(${VERSION})`, "gu");
 
 type Operator = "<" | "<=" | ">" | ">=" | "=" | "prefix";
 
@@ -20,31 +29,22 @@ interface Comparator {
   parts: number[];
 }
 
-/** An alternative holds when all its comparators hold; an empty one ("*") always holds. */
+/** An alternative holds when all its comparators hold; "*" has none and always holds. */
 export type VersionRange = Comparator[][];
 
-const COMPARATOR = /^(<=|>=|<|>|=)?\s*(\d+(?:\.\d+){0,2})$/;
-const TOKEN = /(?:<=|>=|<|>|=)?\s*[^\s<>=]+|\S+/g;
-
-function parseAlternative(text: string, whole: string): Comparator[] {
-  const trimmed = text.trim();
-  if (trimmed === "*") return [];
-  const tokens = trimmed.match(TOKEN) ?? [];
-  if (tokens.length === 0) throw new VersionRangeError(`empty alternative in version range ${JSON.stringify(whole)}`);
-  return tokens.map((token) => {
-    const match = COMPARATOR.exec(token);
-    if (!match) {
-      throw new VersionRangeError(
-        `bad comparator ${JSON.stringify(token)} in version range ${JSON.stringify(whole)} ` +
-          `(expected e.g. ">=1.6", "<1.30", "1.20", "*")`,
-      );
-    }
-    return { operator: (match[1] as Operator | undefined) ?? "prefix", parts: match[2]!.split(".").map(Number) };
-  });
-}
-
 export function parseVersionRange(text: string): VersionRange {
-  return text.split("||").map((alternative) => parseAlternative(alternative, text));
+  if (!RANGE.test(text)) {
+    throw new VersionRangeError(
+      `bad version range ${JSON.stringify(text)}: expected comparators like ">=1.6", ">=1.6 <1.30", "1.20", ` +
+        `joined by "||", or "*"`,
+    );
+  }
+  return text.split("||").map((alternative) =>
+    [...alternative.matchAll(COMPARATOR)].map((match) => ({
+      operator: (match[1] as Operator | undefined) ?? "prefix",
+      parts: match[2]!.split(".").map(Number),
+    })),
+  );
 }
 
 function compareParts(a: number[], b: number[]): number {
@@ -56,7 +56,7 @@ function compareParts(a: number[], b: number[]): number {
 }
 
 function holds({ operator, parts }: Comparator, version: number[]): boolean {
-  if (operator === "prefix") return parts.every((part, i) => version[i] === part);
+  if (operator === "prefix") return parts.every((part, i) => (version[i] ?? 0) === part);
   const order = compareParts(version, parts);
   switch (operator) {
     case "<":
@@ -72,9 +72,11 @@ function holds({ operator, parts }: Comparator, version: number[]): boolean {
   }
 }
 
+const KNOWN_VERSION = new RegExp(`^${VERSION}$`, "u");
+
 /** Whether a proxy version ("1.20.3", "1.12" or UNKNOWN_VERSION) is in the bad range. */
 export function isBadVersion(version: string, range: VersionRange): boolean {
-  if (version === UNKNOWN_VERSION || !/^\d+(\.\d+){0,2}$/.test(version)) return true;
+  if (version === UNKNOWN_VERSION || !KNOWN_VERSION.test(version)) return true;
   const parts = version.split(".").map(Number);
   return range.some((alternative) => alternative.every((comparator) => holds(comparator, parts)));
 }
