@@ -1,0 +1,83 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ConfigError, defaultConfig, loadConfig } from "../../src/config/load.js";
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), "cvm-config-")), "config.yaml");
+  writeFileSync(file, text);
+  return file;
+}
+
+describe("configuration", () => {
+  it("has a default for every key", () => {
+    const config = defaultConfig();
+    expect(config.form).toBe("envbox");
+    expect(config.kernel.minimum).toBe("5.4");
+    expect(config.nodes.labels).toBe(true);
+    expect(config.istio).toEqual({ policy: "optOut", badVersions: ">=1.6" });
+    expect(config.access.breakGlassGroups).toEqual([]);
+    expect(config.supervisor.image).toMatch(/^ghcr\.io\/coder\/envbox:[\d.]+@sha256:[0-9a-f]{64}$/);
+    expect(config.server.port).toBe(8443);
+  });
+
+  it("reads a YAML file over the defaults, keeping the defaults it does not mention", () => {
+    const config = loadConfig({ file: configFile("form: runtimeclass\nistio:\n  policy: warn\n"), env: {} });
+    expect(config.form).toBe("runtimeclass");
+    expect(config.istio).toEqual({ policy: "warn", badVersions: ">=1.6" });
+    expect(config.kernel.minimum).toBe("5.4");
+  });
+
+  it("lets an env variable override a key by its path", () => {
+    const config = loadConfig({
+      file: configFile("istio:\n  policy: deny\n"),
+      env: {
+        CVM_ADMISSION_ISTIO_POLICY: "warn",
+        CVM_ADMISSION_ACCESS_BREAK_GLASS_GROUPS: "sre, oncall",
+        CVM_ADMISSION_NODES_LABELS: "false",
+        CVM_ADMISSION_SERVER_PORT: "9443",
+        PATH: "/usr/bin",
+      },
+    });
+    expect(config.istio.policy).toBe("warn");
+    expect(config.access.breakGlassGroups).toEqual(["sre", "oncall"]);
+    expect(config.nodes.labels).toBe(false);
+    expect(config.server.port).toBe(9443);
+  });
+
+  it.each([
+    ["an unknown top-level key", "colour: blue\n", /colour: unknown key/],
+    ["an unknown nested key", "istio:\n  polcy: warn\n", /istio\.polcy: unknown key/],
+    [
+      "a bad enum value",
+      "istio:\n  policy: sometimes\n",
+      /istio\.policy: must be one of optOut, reroute, warn, deny/,
+    ],
+    ["a bad kernel minimum", "kernel:\n  minimum: '5'\n", /kernel\.minimum: must match pattern/],
+    ["a wrong type", "server:\n  port: high\n", /server\.port: must be integer/],
+    ["a list at the top", "- a\n", /must hold a mapping/],
+    ["broken YAML", "istio: [\n", /not valid YAML/],
+  ])("rejects %s with an error naming the key", (_what, text, message) => {
+    expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(ConfigError);
+    expect(() => loadConfig({ file: configFile(text), env: {} })).toThrow(message);
+  });
+
+  it("rejects an unknown or ill-typed CVM_ADMISSION_ variable by name", () => {
+    expect(() => loadConfig({ env: { CVM_ADMISSION_ISTIO_POLICIES: "warn" } })).toThrow(
+      /CVM_ADMISSION_ISTIO_POLICIES: unknown setting/,
+    );
+    expect(() => loadConfig({ env: { CVM_ADMISSION_NODES_LABELS: "yes" } })).toThrow(
+      /CVM_ADMISSION_NODES_LABELS: must be true or false/,
+    );
+    expect(() => loadConfig({ env: { CVM_ADMISSION_SERVER_PORT: "8k" } })).toThrow(
+      /CVM_ADMISSION_SERVER_PORT: must be an integer/,
+    );
+  });
+
+  it("names a missing file", () => {
+    expect(() => loadConfig({ file: "/nonexistent/config.yaml", env: {} })).toThrow(
+      /cannot read config file \/nonexistent\/config.yaml/,
+    );
+  });
+});
