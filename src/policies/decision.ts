@@ -41,5 +41,12 @@ export function combine(decisions: Decision[]): Decision {
       warnings,
       denials[0]!.code,
     );
-  return allow(warnings);
+  const combined = allow(warnings);
+  // Audit annotations (break-glass records) must survive the combination; a later check wins a key clash.
+  const annotations = Object.assign(
+    {},
+    ...decisions.map((d) => (d.allowed ? d.auditAnnotations : undefined)),
+  );
+  if (Object.keys(annotations).length > 0) combined.auditAnnotations = annotations;
+  return combined;
 }

@@ -1,0 +1,89 @@
+// Pod Security pre-check (DESIGN §6, §12; cvm-spec §7). Pod Security admission runs in the
+// validating phase, after our mutation, and would reject a CVM pod with a generic message; this
+// step of the mutating chain (before the CVM transform) reads the namespace's labels and says what
+// to do instead. The envbox form needs "privileged" (privileged supervisor, hostPath volumes); the
+// runtimeclass form passes "baseline" but not "restricted" (root in a user namespace). Label
+// values are read the way Pod Security reads them: an invalid enforce level counts as restricted,
+// invalid warn/audit levels as privileged (it fails open there).
+
+import type { Form } from "../../config/config.js";
+import type { PodMutator } from "../context.js";
+import { allow, deny } from "../decision.js";
+import { isCvmPod } from "../istio/conflict.js";
+import { requestNamespace } from "./scope.js";
+
+export const POD_SECURITY_PREFIX = "pod-security.kubernetes.io/";
+const LEVELS = ["privileged", "baseline", "restricted"] as const;
+type Level = (typeof LEVELS)[number];
+type Mode = "enforce" | "warn" | "audit";
+
+/** The strictest level each form passes. */
+const LOOSEST_NEEDED: Readonly<Record<Form, Level>> = { envbox: "privileged", runtimeclass: "baseline" };
+
+const WHY: Readonly<Record<Form, string>> = {
+  envbox: "the envbox supervisor is a privileged container with hostPath volumes",
+  runtimeclass: "the system container runs as root inside its user namespace",
+};
+
+function isLevel(value: string): value is Level {
+  return (LEVELS as readonly string[]).includes(value);
+}
+
+function levelOf(labels: Readonly<Record<string, string>>, mode: Mode): Level | undefined {
+  const value = labels[POD_SECURITY_PREFIX + mode];
+  if (value === undefined) return undefined;
+  if (isLevel(value)) return value;
+  return mode === "enforce" ? "restricted" : "privileged";
+}
+
+function rejects(level: Level | undefined, form: Form): level is Level {
+  return level !== undefined && LEVELS.indexOf(level) > LEVELS.indexOf(LOOSEST_NEEDED[form]);
+}
+
+function enforceAdvice(namespace: string, level: Level, form: Form): string {
+  const label = `${POD_SECURITY_PREFIX}enforce=${LOOSEST_NEEDED[form]}`;
+  const fix = `label the namespace ${label} (kubectl label --overwrite namespace ${namespace} ${label})`;
+  if (form === "envbox" && level === "baseline") {
+    return `${fix}, or ask the cluster operator for the runtimeclass form (cvm-admission config form: runtimeclass, ` +
+      `sysbox installed on the nodes), which passes baseline`; // prettier-ignore
+  }
+  return fix;
+}
+
+export const podSecurityPrecheck: PodMutator = (pod, ctx) => {
+  if (!isCvmPod(pod, ctx.config)) return allow();
+  const namespace = requestNamespace(ctx);
+  const labels = ctx.view.namespace(namespace)?.labels;
+  if (labels === undefined) return allow();
+  const form = ctx.config.form;
+
+  const enforce = levelOf(labels, "enforce");
+  if (rejects(enforce, form)) {
+    const raw = labels[POD_SECURITY_PREFIX + "enforce"];
+    const read =
+      raw === enforce
+        ? ""
+        : ` (${JSON.stringify(raw)} is not a Pod Security level, so Kubernetes enforces restricted)`;
+    return deny([
+      `namespace ${namespace} enforces Pod Security level ${enforce}${read}, which rejects CVM pods of the ` +
+        `${form} form (${WHY[form]}): ${enforceAdvice(namespace, enforce, form)}`,
+    ]);
+  }
+
+  const warnings: string[] = [];
+  const warn = levelOf(labels, "warn");
+  if (rejects(warn, form)) {
+    warnings.push(
+      `namespace ${namespace} has ${POD_SECURITY_PREFIX}warn=${warn}: Kubernetes will warn that this CVM pod ` +
+        `violates ${warn} (${WHY[form]}); that is expected for a CVM, set warn=${LOOSEST_NEEDED[form]} to silence it`,
+    );
+  }
+  const audit = levelOf(labels, "audit");
+  if (rejects(audit, form)) {
+    warnings.push(
+      `namespace ${namespace} has ${POD_SECURITY_PREFIX}audit=${audit}: the audit log will record this CVM pod as ` +
+        `violating ${audit} (${WHY[form]}); that is expected for a CVM, set audit=${LOOSEST_NEEDED[form]} to stop it`,
+    );
+  }
+  return allow(warnings);
+};

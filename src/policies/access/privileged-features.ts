@@ -1,0 +1,86 @@
+// The features of a pod that reach past its own containers into the node: privileged containers,
+// added capabilities, hostPath volumes, host namespaces, and the reserved cvm-* volumes. An opted-in
+// namespace must allow privileged pods (the envbox supervisor is one), so these are allowed there
+// only where cvm-admission's own mutation put them (see faking.ts).
+
+import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import { isMeshContainer } from "../istio/mesh-containers.js";
+
+export interface PrivilegedFeature {
+  /** What and where, for the denial message. */
+  text: string;
+  /** True when an exact CVM form has this very feature by construction (supervisor, cvm-* volumes). */
+  madeByMutation: boolean;
+}
+
+const SUPERVISOR_NAME = "cvm-supervisor";
+const RESERVED_VOLUME_PREFIX = "cvm-";
+
+/** The container runtime's default set (Pod Security "baseline" allows adding exactly these): they
+ * grant nothing a container does not already have, so ordinary pods may keep listing them. */
+const DEFAULT_CAPABILITIES: ReadonlySet<string> = new Set([
+  "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
+  "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
+]); // prettier-ignore
+
+/** What Istio's own containers add (istio-init; istio-proxy in TPROXY mode). A container name proves
+ * nothing about its origin, so a mesh-named container gets these two and nothing more. */
+const MESH_CAPABILITIES: ReadonlySet<string> = new Set(["NET_ADMIN", "NET_RAW"]);
+
+/** Runtimes accept `cap_sys_admin`, `CAP_SYS_ADMIN` and `SYS_ADMIN` alike; compare the bare upper-case name. */
+function capabilityName(raw: string): string {
+  const upper = raw.trim().toUpperCase();
+  return upper.startsWith("CAP_") ? upper.slice(4) : upper;
+}
+
+function containerFeatures(container: V1Container, list: string): PrivilegedFeature[] {
+  const where = `${list} ${container.name}`;
+  const features: PrivilegedFeature[] = [];
+  const context = container.securityContext;
+  if (context?.privileged === true) {
+    features.push({ text: `${where} is privileged`, madeByMutation: container.name === SUPERVISOR_NAME });
+  }
+  const mesh = isMeshContainer(container);
+  const added = (context?.capabilities?.add ?? []).filter((raw) => {
+    const name = capabilityName(raw);
+    return !DEFAULT_CAPABILITIES.has(name) && !(mesh && MESH_CAPABILITIES.has(name));
+  });
+  if (added.length > 0)
+    features.push({ text: `${where} adds capabilities ${added.join(", ")}`, madeByMutation: false });
+  if (container.name !== SUPERVISOR_NAME) {
+    for (const mount of container.volumeMounts ?? []) {
+      if (mount.name.startsWith(RESERVED_VOLUME_PREFIX)) {
+        features.push({ text: `${where} mounts the reserved volume ${mount.name}`, madeByMutation: false });
+      }
+    }
+  }
+  return features;
+}
+
+export function privilegedFeatures(pod: V1Pod): PrivilegedFeature[] {
+  const spec = pod.spec ?? { containers: [] };
+  const features: PrivilegedFeature[] = [];
+  for (const field of ["hostNetwork", "hostPID", "hostIPC"] as const) {
+    if (spec[field] === true) features.push({ text: `${field} is true`, madeByMutation: false });
+  }
+  for (const volume of spec.volumes ?? []) {
+    const reserved = volume.name.startsWith(RESERVED_VOLUME_PREFIX);
+    if (volume.hostPath !== undefined) {
+      features.push({
+        text: `volume ${volume.name} is a hostPath (${volume.hostPath.path})`,
+        madeByMutation: reserved,
+      });
+    } else if (reserved) {
+      features.push({ text: `volume ${volume.name} uses the reserved cvm- prefix`, madeByMutation: true });
+    }
+  }
+  const lists = [
+    ["init container", spec.initContainers ?? []],
+    ["container", spec.containers ?? []],
+    ["ephemeral container", spec.ephemeralContainers ?? []],
+  ] as const;
+  for (const [list, containers] of lists) {
+    for (const container of containers) features.push(...containerFeatures(container as V1Container, list));
+  }
+  return features;
+}
