@@ -80,8 +80,12 @@ function presentProxy(pod: V1Pod, nsLabels: Labels): IstioFinding | undefined {
   const first = containers[0];
   const signal = first ? `${first.where} ${first.container.name}` : `annotation ${STATUS_ANNOTATION}`;
   const image = first?.container.image ?? annotations[PROXY_IMAGE_ANNOTATION];
+  // The istio.io/rev annotation is only a hint, trusted for the revision once a proxy is certain.
+  const selection = selectingWebhook(pod.metadata?.labels ?? {}, nsLabels);
   const revision =
-    statusRevision(status) ?? annotations[REV_KEY] ?? pod.metadata?.labels?.[REV_KEY] ?? nsLabels[REV_KEY];
+    statusRevision(status) ??
+    annotations[REV_KEY] ??
+    (typeof selection === "string" ? pod.metadata?.labels?.[REV_KEY] : selection.revision);
   return withRevision({ state: "injected", signal, proxyVersion: proxyVersionFromImage(image) }, revision);
 }
 
