@@ -27,10 +27,10 @@ export interface IstioFinding {
 }
 
 export const INJECT_KEY = "sidecar.istio.io/inject";
-export const REV_KEY = "istio.io/rev";
-export const STATUS_ANNOTATION = "sidecar.istio.io/status";
-export const PROXY_IMAGE_ANNOTATION = "sidecar.istio.io/proxyImage";
-export const NAMESPACE_INJECTION_LABEL = "istio-injection";
+const REV_KEY = "istio.io/rev";
+const STATUS_ANNOTATION = "sidecar.istio.io/status";
+const PROXY_IMAGE_ANNOTATION = "sidecar.istio.io/proxyImage";
+const NAMESPACE_INJECTION_LABEL = "istio-injection";
 export const DATAPLANE_MODE_LABEL = "istio.io/dataplane-mode";
 /** The revision Istio's non-revisioned webhooks (`namespace.`, `object.`) belong to. */
 const DEFAULT_REVISION = "default";
