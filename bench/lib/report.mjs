@@ -1,0 +1,116 @@
+// Results -> the Markdown report: one row per body (ours against the floor of the same run), the
+// node-cache cases, and the targets of issue 7 with met / MISSED.
+
+const f = (x, d = 0) =>
+  x == null ? "–" : Number(x).toLocaleString("en-US", { minimumFractionDigits: d, maximumFractionDigits: d });
+
+const ratio = (row) =>
+  row.ours?.saturation && row.floor?.saturation ? row.ours.saturation.rps / row.floor.saturation.rps : null;
+
+function latencyCell(lat) {
+  if (!lat) return "–";
+  if (lat.overloaded) return `overloaded (${f(lat.achievedRps)}/s served, ${lat.unfinished} unanswered)`;
+  const { p50, p90, p99 } = lat.latencyMs;
+  return `${f(p50, 2)} / ${f(p90, 2)} / ${f(p99, 2)}`;
+}
+
+export function evaluateTargets(results) {
+  const byName = Object.fromEntries(results.bodies.map((b) => [b.name, b]));
+  const targets = [];
+  const throughput = (name, label, min) => {
+    const row = byName[name];
+    if (!row) return;
+    const r = ratio(row);
+    const answered = row.ours?.check?.startsWith("ok") ?? false;
+    targets.push({
+      target: `${label} >= ${min.toFixed(2)}x floor`,
+      measured: r == null ? "not measured" : `${r.toFixed(3)}x${answered ? "" : " (wrong answer!)"}`,
+      met: r != null && r >= min && answered,
+    });
+  };
+  const p99 = (name, label, maxMs) => {
+    const lat = byName[name]?.ours?.latency;
+    if (!lat) return;
+    const v = lat.overloaded ? null : lat.latencyMs.p99;
+    targets.push({
+      target: `${label} p99 <= ${maxMs} ms at ${results.phases.rate} req/s`,
+      measured: v == null ? "overloaded" : `${v.toFixed(2)} ms`,
+      met: v != null && v <= maxMs,
+    });
+  };
+  throughput("cvm-pod", "CVM pod", 0.3);
+  p99("cvm-pod", "CVM pod", 3);
+  throughput("plain-pod", "non-matching pod", 0.4);
+  throughput("big-pod", "100 KB pod", 0.07);
+  p99("big-pod", "100 KB pod", 10);
+  throughput("binding-review", "binding review", 0.4);
+  const cache = results.nodeCache;
+  if (cache) {
+    targets.push({
+      target: "node cache <= 1 KB per node",
+      measured: cache.bytesPerNode == null ? cache.error : `${f(cache.bytesPerNode)} B per node`,
+      met: cache.bytesPerNode != null && cache.bytesPerNode <= 1024,
+    });
+    targets.push({
+      target: "10,000 node watch events applied in < 1 s",
+      measured: cache.watchEventsMs == null ? cache.error : `${f(cache.watchEventsMs)} ms`,
+      met: cache.watchEventsMs != null && cache.watchEventsMs < 1000,
+    });
+  }
+  return targets;
+}
+
+export function renderReport(results) {
+  const m = results.machine;
+  const p = results.phases;
+  const out = [];
+  out.push(
+    `## cvm-admission against the floor (${m.date})`,
+    "",
+    `${m.cpus} CPUs (${m.model}), Linux ${m.kernel}, Node ${m.node}; ` +
+      `${m.pinned ? "server on CPU 0, load on CPU 1" : "NOT pinned"}; HTTPS keep-alive on 127.0.0.1, TLS 1.3, RSA 2048. ` +
+      `Saturation: ${results.loadgen}, 16 connections, ${p.duration} s after ${p.warmup} s warm-up. ` +
+      `Latency: open loop at ${p.rate} req/s for ${p.rateDuration} s.`,
+    "",
+    `| body | endpoint | our answer | floor req/s | ours req/s | × floor | ours p50 / p90 / p99 ms @${p.rate}/s | floor p99 ms | ours CPU ms / 1k req | floor CPU ms / 1k req | ours peak RSS MB |`,
+    "|---|---|---|---:|---:|---:|---|---:|---:|---:|---:|",
+  );
+  for (const row of results.bodies) {
+    const o = row.ours ?? {};
+    const fl = row.floor ?? {};
+    const limited = (x) => (x?.saturation?.loadgenLimited ? " (loadgen-limited)" : "");
+    out.push(
+      `| ${row.name} (${f(row.bytes / 1024, 1)} KB) | ${row.path} | ${o.check ?? "–"} | ` +
+        `${f(fl.saturation?.rps)}${limited(fl)} | ${f(o.saturation?.rps)}${limited(o)} | ${f(ratio(row), 3)} | ` +
+        `${latencyCell(o.latency)} | ${fl.latency?.overloaded ? "overloaded" : f(fl.latency?.latencyMs.p99, 2)} | ` +
+        `${f(o.saturation?.cpuMsPer1k, 0)} | ${f(fl.saturation?.cpuMsPer1k, 0)} | ${f(o.memory?.peakMb, 0)} |`,
+    );
+  }
+  const disturbed = results.bodies.flatMap((row) =>
+    ["floor", "ours"]
+      .filter((t) => (row[t]?.saturation?.foreignLoad ?? 0) > 0.08)
+      .map((t) => `${row.name}/${t} (${Math.round(row[t].saturation.foreignLoad * 100)} % of CPU 0)`),
+  );
+  out.push(
+    "",
+    disturbed.length
+      ? `Noise: other processes used CPU 0 during ${disturbed.join(", ")}; rerun on an idle machine.`
+      : "No saturation phase saw more than 8 % foreign load on CPU 0.",
+  );
+  const c = results.nodeCache;
+  if (c) {
+    out.push("", "### Node cache (live cluster view against the fake apiserver)", "");
+    if (c.error) out.push(`Failed: ${c.error}`);
+    else
+      out.push(
+        "| case | result |",
+        "|---|---|",
+        `| ${f(c.nodes)} nodes listed into the live view | ${f(c.listMs)} ms; heap +${f(c.heapDeltaBytes / 1024, 0)} KB = **${f(c.bytesPerNode)} B per node** |`,
+        `| ${f(c.watchEvents)} node watch events (MODIFIED, kernel changes) applied | **${f(c.watchEventsMs)} ms** (${f(c.watchEvents / (c.watchEventsMs / 1000))} events/s) |`,
+      );
+  }
+  out.push("", "### Targets (issue 7), measured in this run", "", "| target | measured | |", "|---|---|---|");
+  for (const t of results.targets)
+    out.push(`| ${t.target} | ${t.measured} | ${t.met ? "met" : "**MISSED**"} |`);
+  return out.join("\n");
+}

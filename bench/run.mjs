@@ -1,0 +1,234 @@
+#!/usr/bin/env node
+// `npm run bench`: the floor and cvm-admission started the same way (server pinned to CPU 0, load
+// on CPU 1, HTTPS keep-alive on 127.0.0.1, one certificate), every body measured against both in
+// turn, then the node-cache cases; prints a Markdown table and checks the targets of issue 7.
+// Bounded: each phase has a fixed duration, every server is stopped at the end or on Ctrl-C.
+//
+//   npm run bench [-- --quick] [--body cvm-pod ...] [--loadgen wrk|autocannon] [--no-cache]
+//                 [--profile] [--strict]
+//   --quick     short phases (1 s warm-up, 4 s saturation, 4 s at 300 req/s): a smoke run
+//   --body N    only these bodies (cvm-pod, plain-pod, big-pod, binding-review, exec-review)
+//   --loadgen   saturation load generator; default wrk, autocannon when wrk is not installed
+//   --no-cache  skip the node-cache cases
+//   --profile   run our server under `node --cpu-prof` and print its hottest functions
+//   --strict    exit 1 when a target is missed
+import { existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { clearTimeout, setTimeout } from "node:timers";
+import { spawn, spawnSync } from "node:child_process";
+import { cpus } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import {
+  hasWrk,
+  latencyAtRate,
+  postOnce,
+  processMemory,
+  resetPeakRss,
+  saturation,
+  waitForHttps,
+} from "./lib/measure.mjs";
+import { checkAnswer, BODIES } from "./lib/bodies.mjs";
+import { renderReport, evaluateTargets } from "./lib/report.mjs";
+import { hottestFunctions } from "./lib/profile.mjs";
+import { runNodeCacheCases } from "./lib/node-cache.mjs";
+
+const ROOT = fileURLToPath(new URL("..", import.meta.url));
+const { values: opts } = parseArgs({
+  options: {
+    quick: { type: "boolean", default: false },
+    body: { type: "string", multiple: true },
+    loadgen: { type: "string" },
+    "no-cache": { type: "boolean", default: false },
+    profile: { type: "boolean", default: false },
+    strict: { type: "boolean", default: false },
+  },
+});
+const phases = opts.quick
+  ? { warmup: 1, duration: 4, rate: 300, rateDuration: 4 }
+  : { warmup: 3, duration: 10, rate: 300, rateDuration: 10 };
+const log = (msg) => process.stderr.write(`[bench] ${msg}\n`);
+
+// ---------- the machine ----------
+const pinned =
+  spawnSync("taskset", ["--version"], { stdio: "ignore" }).error === undefined && cpus().length >= 2;
+if (!pinned)
+  log(
+    "WARNING: taskset missing or fewer than 2 CPUs: server and load share CPUs (numbers are not comparable)",
+  );
+const SERVER_CPU = "0";
+const CLIENT_CPU = pinned ? "1" : "0";
+// This process sends the fixed-rate load: it belongs on the client CPU like wrk.
+if (pinned) spawnSync("taskset", ["-a", "-p", "-c", CLIENT_CPU, String(process.pid)], { stdio: "ignore" });
+
+let loadgen = opts.loadgen ?? "wrk";
+if (loadgen === "wrk" && !hasWrk()) {
+  log("wrk is not installed (Debian: apt-get install -y wrk); falling back to autocannon, which may");
+  log("limit the floor on this machine: the floor row then shows 'loadgen-limited'");
+  loadgen = "autocannon";
+}
+
+// ---------- build, certificates, output folder ----------
+function newestMtime(dir) {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, e.name);
+    newest = Math.max(newest, e.isDirectory() ? newestMtime(p) : statSync(p).mtimeMs);
+  }
+  return newest;
+}
+const MAIN = join(ROOT, "dist/cli/main.js");
+if (!existsSync(MAIN) || newestMtime(join(ROOT, "src")) > statSync(MAIN).mtimeMs) {
+  log("dist/ is missing or older than src/: npm run build");
+  const b = spawnSync("npm", ["run", "build"], { cwd: ROOT, stdio: ["ignore", "inherit", "inherit"] });
+  if (b.status !== 0) throw new Error("npm run build failed");
+}
+const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+const OUT = join(ROOT, "bench/results", stamp);
+const TLS = join(ROOT, "bench/results/tls");
+mkdirSync(OUT, { recursive: true });
+const g = spawnSync("bash", [join(ROOT, "bench/gen-tls.sh")], {
+  env: { ...process.env, TLS_DIR: TLS },
+  stdio: "inherit",
+});
+if (g.status !== 0) throw new Error("certificate generation failed (is openssl installed?)");
+const ca = readFileSync(join(TLS, "ca.crt"));
+
+// ---------- the two servers, started the same way ----------
+const children = [];
+function startServer(name, port, args, env) {
+  const child = spawn("taskset", ["-c", SERVER_CPU, process.execPath, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
+  child.on("exit", (code, signal) => {
+    if (!stopping) log(`${name} exited early (${code ?? signal}): ${stderr}`);
+  });
+  children.push(child);
+  return { name, port, pid: child.pid, child };
+}
+let stopping = false;
+async function stopAll() {
+  stopping = true;
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          const force = setTimeout(() => c.kill("SIGKILL"), 10_000);
+          c.once("exit", () => {
+            clearTimeout(force);
+            resolve();
+          });
+          c.kill("SIGTERM");
+        }),
+    ),
+  );
+}
+process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
+
+const FLOOR_PORT = 18443;
+const OURS_PORT = 18444;
+const floor = startServer("floor", FLOOR_PORT, [join(ROOT, "bench/floor/floor.mjs")], {
+  PORT: String(FLOOR_PORT),
+  TLS_CERT: join(TLS, "tls.crt"),
+  TLS_KEY: join(TLS, "tls.key"),
+});
+const profileDir = join(OUT, "profile");
+const ours = startServer(
+  "cvm-admission",
+  OURS_PORT,
+  [
+    ...(opts.profile ? ["--cpu-prof", "--cpu-prof-dir", profileDir] : []),
+    MAIN,
+    "serve",
+    "--port",
+    String(OURS_PORT),
+    "--certs-dir",
+    TLS,
+    "--cluster-view",
+    join(ROOT, "examples/cluster-view.yaml"),
+  ],
+  { CVM_ADMISSION_SERVER_HOST: "127.0.0.1" },
+);
+
+const results = { machine: machine(), loadgen, phases, bodies: [], nodeCache: null };
+let exitCode = 0;
+try {
+  await waitForHttps(`https://127.0.0.1:${FLOOR_PORT}/`, ca);
+  await waitForHttps(`https://127.0.0.1:${OURS_PORT}/healthz`, ca);
+  const bodies = BODIES.filter((b) => !opts.body || opts.body.includes(b.name));
+  for (const body of bodies) {
+    const file = join(ROOT, "bench/bodies", `${body.name}.json`);
+    const row = { name: body.name, path: body.path, bytes: statSync(file).size };
+    for (const server of [floor, ours]) {
+      const target = {
+        url: `https://127.0.0.1:${server.port}${body.path}`,
+        ca,
+        pid: server.pid,
+        conc: 16,
+        loadgen,
+        clientCpu: CLIENT_CPU,
+      };
+      const answer = await postOnce(target, readFileSync(file, "utf8"));
+      const check = server === ours ? checkAnswer(body, file, answer) : "floor";
+      log(`${body.name} on ${server.name}: ${check}`);
+      resetPeakRss(server.pid);
+      log(`${body.name} on ${server.name}: saturation (${loadgen}, ${phases.duration} s)`);
+      const sat = await saturation(target, file, phases);
+      log(`${body.name} on ${server.name}: ${sat.rps} req/s; latency at ${phases.rate} req/s`);
+      const lat = await latencyAtRate(target, file, { rate: phases.rate, duration: phases.rateDuration });
+      row[server === ours ? "ours" : "floor"] = {
+        check,
+        saturation: sat,
+        latency: lat,
+        memory: processMemory(server.pid),
+      };
+    }
+    results.bodies.push(row);
+  }
+  if (!opts["no-cache"]) {
+    log("node cache: 5,000 nodes listed, 10,000 watch events");
+    results.nodeCache = await runNodeCacheCases(ROOT, SERVER_CPU, pinned);
+  }
+} catch (err) {
+  log(`FAILED: ${err.stack ?? err}`);
+  exitCode = 2;
+} finally {
+  await stopAll();
+}
+
+results.targets = evaluateTargets(results);
+const report = renderReport(results);
+writeFileSync(join(OUT, "results.json"), JSON.stringify(results, null, 2));
+writeFileSync(join(OUT, "table.md"), report);
+process.stdout.write(report + "\n");
+if (opts.profile) {
+  await sleep(200);
+  const files = existsSync(profileDir)
+    ? readdirSync(profileDir).filter((f) => f.endsWith(".cpuprofile"))
+    : [];
+  for (const f of files)
+    process.stdout.write(
+      `\nCPU profile ${join(profileDir, f)}\n${hottestFunctions(join(profileDir, f), 30)}\n`,
+    );
+}
+log(`results in ${OUT}`);
+if (exitCode === 0 && opts.strict && results.targets.some((t) => !t.met)) exitCode = 1;
+process.exit(exitCode);
+
+function machine() {
+  const c = cpus();
+  return {
+    cpus: c.length,
+    model: c[0]?.model,
+    node: process.version,
+    kernel: spawnSync("uname", ["-r"], { encoding: "utf8" }).stdout.trim(),
+    date: new Date().toISOString(),
+    pinned,
+  };
+}
