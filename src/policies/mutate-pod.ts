@@ -4,8 +4,10 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PolicyContext, PodMutator } from "./context.js";
 import { allow, deny, type Decision } from "./decision.js";
+import { istioMutation } from "./istio/mutation.js";
 
-const MUTATION_CHAIN: readonly PodMutator[] = [];
+// istioMutation runs after the CVM transform (it records the finding on the transformed pod).
+const MUTATION_CHAIN: readonly PodMutator[] = [istioMutation];
 
 export function mutatePod(ctx: PolicyContext): Decision {
   const { request } = ctx;

@@ -3,8 +3,9 @@
 
 import type { PolicyContext, Validator } from "./context.js";
 import { allow, combine, type Decision } from "./decision.js";
+import { validateIstio } from "./istio/validation.js";
 
-const VALIDATORS: readonly Validator[] = [];
+const VALIDATORS: readonly Validator[] = [validateIstio];
 
 export async function validate(ctx: PolicyContext): Promise<Decision> {
   if (VALIDATORS.length === 0) return allow();

@@ -23,8 +23,8 @@ export interface AdmitRequest {
   user?: string;
   groups?: string[];
   dryRun?: boolean;
-  /** Where the webhook Service (namespace/name) is dialed. */
-  serviceAddr: string;
+  /** Where the webhook Service (namespace/name) is dialed; several for several webhook servers. */
+  serviceAddr: string | string[];
 }
 
 export interface AdmitResult {
@@ -53,8 +53,7 @@ export async function admit(request: AdmitRequest): Promise<AdmitResult> {
     file("namespace.json", request.namespace),
     "--operation",
     request.operation ?? "CREATE",
-    "--service-addr",
-    request.serviceAddr,
+    ...[request.serviceAddr].flat().flatMap((addr) => ["--service-addr", addr]),
     "--user",
     request.user ?? "alice",
   ];
