@@ -4,6 +4,7 @@
 import { request as httpsRequest, Agent } from "node:https";
 import type { AdmissionReview } from "../../src/admission/types.js";
 import { FileClusterView } from "../../src/cluster/file-view.js";
+import type { ClusterView } from "../../src/cluster/view.js";
 import type { Config } from "../../src/config/config.js";
 import { defaultConfig } from "../../src/config/load.js";
 import { createApp } from "../../src/server/app.js";
@@ -32,11 +33,13 @@ export interface TestServerOptions {
   config?: Config;
   /** Cluster state: Nodes, Namespaces, Pods (as in a --cluster-view file). */
   objects?: object[];
+  /** A ready-made cluster view instead of `objects` (e.g. one whose cache has not caught up). */
+  view?: ClusterView;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   const config = options.config ?? defaultConfig();
-  const view = new FileClusterView(options.objects ?? [], config);
+  const view = options.view ?? new FileClusterView(options.objects ?? [], config);
   const tls = await testTlsPair();
   const running = await startHttpsServer(
     createApp({ view, config, logger: silentLogger, isReady: () => !running.isShuttingDown() }),

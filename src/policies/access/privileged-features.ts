@@ -4,17 +4,17 @@
 // only where cvm-admission's own mutation put them (see faking.ts).
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "../cvm/names.js";
 import { isMeshContainer } from "../istio/mesh-containers.js";
 
 export interface PrivilegedFeature {
   /** What and where, for the denial message. */
   text: string;
+  /** The volume or container it is about. */
+  subject: string;
   /** True when an exact CVM form has this very feature by construction (supervisor, cvm-* volumes). */
   madeByMutation: boolean;
 }
-
-const SUPERVISOR_NAME = "cvm-supervisor";
-const RESERVED_VOLUME_PREFIX = "cvm-";
 
 /** The container runtime's default set (Pod Security "baseline" allows adding exactly these): they
  * grant nothing a container does not already have, so ordinary pods may keep listing them. */
@@ -38,7 +38,11 @@ function containerFeatures(container: V1Container, list: string): PrivilegedFeat
   const features: PrivilegedFeature[] = [];
   const context = container.securityContext;
   if (context?.privileged === true) {
-    features.push({ text: `${where} is privileged`, madeByMutation: container.name === SUPERVISOR_NAME });
+    features.push({
+      text: `${where} is privileged`,
+      subject: container.name,
+      madeByMutation: container.name === SUPERVISOR_NAME,
+    });
   }
   const mesh = isMeshContainer(container);
   const added = (context?.capabilities?.add ?? []).filter((raw) => {
@@ -46,11 +50,19 @@ function containerFeatures(container: V1Container, list: string): PrivilegedFeat
     return !DEFAULT_CAPABILITIES.has(name) && !(mesh && MESH_CAPABILITIES.has(name));
   });
   if (added.length > 0)
-    features.push({ text: `${where} adds capabilities ${added.join(", ")}`, madeByMutation: false });
+    features.push({
+      text: `${where} adds capabilities ${added.join(", ")}`,
+      subject: container.name,
+      madeByMutation: false,
+    });
   if (container.name !== SUPERVISOR_NAME) {
     for (const mount of container.volumeMounts ?? []) {
       if (mount.name.startsWith(RESERVED_VOLUME_PREFIX)) {
-        features.push({ text: `${where} mounts the reserved volume ${mount.name}`, madeByMutation: false });
+        features.push({
+          text: `${where} mounts the reserved volume ${mount.name}`,
+          subject: container.name,
+          madeByMutation: false,
+        });
       }
     }
   }
@@ -61,17 +73,17 @@ export function privilegedFeatures(pod: V1Pod): PrivilegedFeature[] {
   const spec = pod.spec ?? { containers: [] };
   const features: PrivilegedFeature[] = [];
   for (const field of ["hostNetwork", "hostPID", "hostIPC"] as const) {
-    if (spec[field] === true) features.push({ text: `${field} is true`, madeByMutation: false });
+    if (spec[field] === true)
+      features.push({ text: `${field} is true`, subject: "pod", madeByMutation: false });
   }
   for (const volume of spec.volumes ?? []) {
     const reserved = volume.name.startsWith(RESERVED_VOLUME_PREFIX);
     if (volume.hostPath !== undefined) {
-      features.push({
-        text: `volume ${volume.name} is a hostPath (${volume.hostPath.path})`,
-        madeByMutation: reserved,
-      });
+      const text = `volume ${volume.name} is a hostPath (${volume.hostPath.path})`;
+      features.push({ text, subject: volume.name, madeByMutation: reserved });
     } else if (reserved) {
-      features.push({ text: `volume ${volume.name} uses the reserved cvm- prefix`, madeByMutation: true });
+      const text = `volume ${volume.name} uses the reserved cvm- prefix`;
+      features.push({ text, subject: volume.name, madeByMutation: true });
     }
   }
   const lists = [

@@ -8,9 +8,8 @@
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
+import { SUPERVISOR_NAME } from "../cvm/names.js";
 import { isMeshContainer } from "../istio/mesh-containers.js";
-
-const SUPERVISOR_NAME = "cvm-supervisor";
 
 function allContainers(pod: V1Pod | undefined): V1Container[] {
   return [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])];

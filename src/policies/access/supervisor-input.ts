@@ -1,0 +1,148 @@
+// Unsafe input never reaches the privileged process (cvm-spec §2.3): the mutation's env and mount
+// rules, enforced again on the pod as it will run. The validating webhook sees the pod after every
+// mutating webhook, so a later one that adds LD_PRELOAD, DOCKER_HOST, a stray CODER_* variable, a
+// wildcard in CODER_INNER_ENVS or a mount under /var/lib/sysbox to the supervisor is caught here.
+// The rules themselves live in policies/cvm (one implementation each); this module applies them
+// to the supervisor of the final pod.
+
+import type { V1Container, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
+import { isDeepStrictEqual } from "node:util";
+import type { Validator } from "../context.js";
+import { allow, deny } from "../decision.js";
+import { isHazardName, isReservedName, isSafeEnvFromPrefix } from "../cvm/env-names.js";
+import { references } from "../cvm/expansion.js";
+import { newFindings } from "../cvm/findings.js";
+import { injectedMounts } from "../cvm/injected-volumes.js";
+import { decodeMountTargets, encodeMounts } from "../cvm/mounts.js";
+import {
+  ARGV_PREFIX,
+  ENV,
+  MOUNT_STAGING_DIR,
+  RENAMED_ENV_PREFIX,
+  RESERVED_VOLUME_PREFIX,
+  SUPERVISOR_NAME,
+} from "../cvm/names.js";
+import { isOptedInNamespace, podOf, podRef, requestNamespace } from "./scope.js";
+
+const SUPERVISOR_ENV: ReadonlySet<string> = new Set(Object.values(ENV));
+const OUR_WILDCARDS: ReadonlySet<string> = new Set([`${RENAMED_ENV_PREFIX}*`, `${ARGV_PREFIX}*`]);
+const STAGED_MOUNT = new RegExp(`^${MOUNT_STAGING_DIR}/\\d{2}$`);
+
+/** Reserved names the mutation itself writes: envbox's variables, CVM_ARGV_<n>, CVM_ENV_<hazard>. */
+function isOurReservedName(name: string): boolean {
+  if (SUPERVISOR_ENV.has(name)) return true;
+  if (name.startsWith(ARGV_PREFIX)) return /^\d+$/.test(name.slice(ARGV_PREFIX.length));
+  return name.startsWith(RENAMED_ENV_PREFIX) && isHazardName(name.slice(RENAMED_ENV_PREFIX.length));
+}
+
+/** The tokens envbox reads from CODER_INNER_ENVS; a token ending in `*` copies every name with that prefix. */
+function innerEnvsProblems(value: string): string[] {
+  const problems: string[] = [];
+  for (const token of value.split(",").map((t) => t.trim())) {
+    if (token === "") continue;
+    if (token.endsWith("*")) {
+      if (!OUR_WILDCARDS.has(token) && !isSafeEnvFromPrefix(token.slice(0, -1))) {
+        problems.push(
+          `CODER_INNER_ENVS lists ${JSON.stringify(token)}, a wildcard that can copy envbox's own secrets ` +
+            `(CODER_IMAGE_PULL_SECRET, CODER_BOOTSTRAP_SCRIPT) into the CVM`,
+        );
+      }
+    } else if (isReservedName(token)) {
+      problems.push(`CODER_INNER_ENVS lists ${token}, a reserved variable of envbox or the CVM`);
+    }
+  }
+  return problems;
+}
+
+/** A literal value; `$(NAME)` would let the kubelet splice another variable's value in. */
+function literalValue(entry: V1EnvVar): string | undefined {
+  if (entry.valueFrom !== undefined || references(entry.value ?? "").length > 0) return undefined;
+  return entry.value ?? "";
+}
+
+function envProblems(supervisor: V1Container): string[] {
+  const problems: string[] = [];
+  const seen = new Set<string>();
+  for (const entry of supervisor.env ?? []) {
+    const { name } = entry;
+    if (isHazardName(name)) {
+      problems.push(`${name} is set as-is; it steers envbox, dockerd or sysbox, which run privileged`);
+    } else if (isReservedName(name) && !isOurReservedName(name)) {
+      problems.push(
+        `${name} is not a variable cvm-admission sets; reserved names (CODER_*, CVM_*) are envbox's and ours`,
+      );
+    }
+    // The kubelet keeps the last of two entries with one name: a second copy would override ours.
+    if (seen.has(name) && isReservedName(name)) problems.push(`${name} is defined twice`);
+    seen.add(name);
+    if (name !== ENV.innerEnvs && name !== ENV.mounts) continue;
+    const value = literalValue(entry);
+    if (value === undefined)
+      problems.push(`${name} must be a literal value (no valueFrom, no $(...) references)`);
+    else if (name === ENV.innerEnvs) problems.push(...innerEnvsProblems(value));
+    else problems.push(...mountTargetProblems(value));
+  }
+  (supervisor.envFrom ?? []).forEach((source, i) => {
+    if (!isSafeEnvFromPrefix(source.prefix ?? "")) {
+      problems.push(
+        `envFrom[${i}] has prefix ${JSON.stringify(source.prefix ?? "")}; its keys would land unfiltered in the ` +
+          `privileged environment (a prefix such as "APP_" is needed)`,
+      );
+    }
+  });
+  return problems;
+}
+
+/** CODER_MOUNTS targets go through the mutation's mount rule, as the user's mountPaths did. */
+function mountTargetProblems(value: string): string[] {
+  const targets = decodeMountTargets(value);
+  if (targets === undefined) return [`CODER_MOUNTS ${JSON.stringify(value)} is malformed (src:dst[:ro],...)`];
+  const findings = newFindings();
+  encodeMounts(
+    targets.map((mountPath, i) => ({ name: `mount-${i}`, mountPath })),
+    "CODER_MOUNTS",
+    findings,
+  );
+  return findings.reasons;
+}
+
+function isInjectedMount(mount: V1VolumeMount): boolean {
+  return injectedMounts().some((injected) => isDeepStrictEqual(injected, mount));
+}
+
+/** Supervisor mounts: the injected ones exactly, the staging slots of user mounts, else the mount rule. */
+function mountProblems(supervisor: V1Container): string[] {
+  const problems: string[] = [];
+  const others: V1VolumeMount[] = [];
+  for (const mount of supervisor.volumeMounts ?? []) {
+    if (isInjectedMount(mount) || STAGED_MOUNT.test(mount.mountPath)) continue;
+    if (mount.name.startsWith(RESERVED_VOLUME_PREFIX)) {
+      problems.push(
+        `volume ${mount.name} is mounted at ${mount.mountPath}, not where cvm-admission mounts it`,
+      );
+    } else {
+      others.push(mount);
+    }
+  }
+  const findings = newFindings();
+  encodeMounts(others, `${SUPERVISOR_NAME}`, findings);
+  return [...problems, ...findings.reasons];
+}
+
+export const enforceSupervisorInput: Validator = (ctx) => {
+  const { request } = ctx;
+  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
+    return allow();
+  const namespace = requestNamespace(ctx);
+  if (!isOptedInNamespace(ctx, namespace)) return allow();
+  const pod = podOf(request.object);
+  const supervisor = pod?.spec?.containers?.find((c) => c.name === SUPERVISOR_NAME);
+  if (supervisor === undefined) return allow();
+  const problems = [...envProblems(supervisor), ...mountProblems(supervisor)];
+  if (problems.length === 0) return allow();
+  return deny([
+    `${podRef(namespace, request.name || pod?.metadata?.name)}: the ${SUPERVISOR_NAME} container carries input that ` +
+      `must never reach the privileged supervisor: ${problems.join("; ")}. cvm-admission never writes this; if the ` +
+      `pod spec does not, another mutating webhook added it after cvm-admission ran: exclude CVM pods from it`,
+  ]);
+};
