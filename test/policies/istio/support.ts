@@ -44,6 +44,11 @@ export function withProxyImage(pod: V1Pod, image: string): V1Pod {
   return copy;
 }
 
+const DEFAULT_CONTAINER_ANNOTATIONS = [
+  "kubectl.kubernetes.io/default-container",
+  "kubectl.kubernetes.io/default-logs-container",
+];
+
 /**
  * A stand-in for Istio's injector (istiod cannot run here): adds to `pod` exactly what Istio added
  * in one fixture case (the containers, init containers and volumes its status annotation lists,
@@ -71,12 +76,20 @@ export function injectLikeIstio(pod: V1Pod, { input, injected }: InjectCase): V1
   ];
   spec.containers = [...spec.containers, ...listed(after.spec?.containers, status.containers)];
   spec.volumes = [...(spec.volumes ?? []), ...listed(after.spec?.volumes, status.volumes)];
+  // Istio names the pod's own first container as the default one, unless the pod already names one.
+  const defaults = Object.fromEntries(
+    DEFAULT_CONTAINER_ANNOTATIONS.map((key) => [
+      key,
+      pod.metadata?.annotations?.[key] ?? pod.spec?.containers[0]?.name ?? "",
+    ]),
+  );
   out.metadata = {
     ...out.metadata,
     labels: { ...out.metadata?.labels, ...added(before.metadata?.labels, after.metadata?.labels) },
     annotations: {
       ...out.metadata?.annotations,
       ...added(before.metadata?.annotations, after.metadata?.annotations),
+      ...defaults,
     },
   };
   if (spec.initContainers.length === 0) delete spec.initContainers;
