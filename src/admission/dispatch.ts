@@ -3,6 +3,7 @@
 
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
+import { BREAK_GLASS_AUDIT_KEY } from "../policies/access/break-glass.js";
 import type { PolicyContext } from "../policies/context.js";
 import { deny, type Decision } from "../policies/decision.js";
 import { mutatePod } from "../policies/mutate-pod.js";
@@ -75,7 +76,7 @@ export async function admit(
     durationMs: Math.round(seconds * 1e6) / 1e3,
   };
   if (decision.allowed) {
-    const breakGlass = decision.auditAnnotations?.["cvm.dev/break-glass"];
+    const breakGlass = decision.auditAnnotations?.[BREAK_GLASS_AUDIT_KEY];
     if (breakGlass !== undefined) deps.logger.warn({ ...line, breakGlass }, "break-glass access allowed");
     else deps.logger.info(line, "admission");
   } else {

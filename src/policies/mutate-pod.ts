@@ -2,12 +2,14 @@
 // the first denial stops the chain (later steps would only judge a pod that will never exist).
 
 import type { V1Pod } from "@kubernetes/client-node";
+import { podSecurityPrecheck } from "./access/index.js";
 import type { PolicyContext, PodMutator } from "./context.js";
 import { allow, deny, type Decision } from "./decision.js";
 import { istioMutation } from "./istio/mutation.js";
 
-// istioMutation runs after the CVM transform (it records the finding on the transformed pod).
-const MUTATION_CHAIN: readonly PodMutator[] = [istioMutation];
+// The Pod Security pre-check runs before the CVM transform (a clear message instead of Pod
+// Security's generic one); istioMutation runs after it (it records the finding on the transformed pod).
+const MUTATION_CHAIN: readonly PodMutator[] = [podSecurityPrecheck, istioMutation];
 
 export function mutatePod(ctx: PolicyContext): Decision {
   const { request } = ctx;
