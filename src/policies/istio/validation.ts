@@ -13,6 +13,7 @@ import { allow, deny, type Decision } from "../decision.js";
 import { describeFinding, isConflict, isCvmPod, namespaceLabels } from "./conflict.js";
 import { DATAPLANE_MODE_LABEL, detectIstio, INJECT_KEY, type IstioFinding } from "./detect.js";
 import { istioFindings } from "./metrics.js";
+import { ISTIO_AUDIT_KEY, istioRecord } from "./record.js";
 import { REROUTE_ANNOTATION, REROUTE_INTERFACE, reroutesDocker0 } from "./reroute.js";
 
 function howToOptOut(finding: IstioFinding): string {
@@ -67,5 +68,8 @@ export const validateIstio: Validator = (ctx) => {
   const decision = isConflict(finding, config) ? judge(finding, pod, config.istio.policy) : allow();
   const outcome = !decision.allowed ? "denied" : decision.warnings.length > 0 ? "warned" : "allowed";
   istioFindings.inc({ webhook: "validate", state: finding.state, outcome });
+  // A denial's message already names the finding; an allowed pod carries it for the audit log.
+  if (decision.allowed)
+    decision.auditAnnotations = { [ISTIO_AUDIT_KEY]: istioRecord(finding, config.istio.policy) };
   return decision;
 };

@@ -114,7 +114,11 @@ describe("optOut (default policy)", () => {
       signal: "pod label sidecar.istio.io/inject=false (overrides namespace label istio-injection=enabled)",
       policy: "optOut",
     });
-    expect(verdict).toEqual({ allowed: true, warnings: [] });
+    expect(verdict).toEqual({
+      allowed: true,
+      warnings: [],
+      auditAnnotations: { istio: final.metadata?.annotations?.["cvm.dev/istio"] },
+    });
     expect(schemaErrors(final)).toEqual([]);
   });
 
@@ -131,7 +135,7 @@ describe("optOut (default policy)", () => {
   it("labels pods out even with no visible signal (mesh-wide injection is invisible on the pod)", () => {
     const { final, verdict } = admit(cvmPod(nativeInput(), "plain"), "plain", config);
     expect(final.metadata?.labels?.["sidecar.istio.io/inject"]).toBe("false");
-    expect(verdict).toEqual({ allowed: true, warnings: [] });
+    expect(verdict).toMatchObject({ allowed: true, warnings: [] });
   });
 
   it("overrides a user's inject=true label, saying so", () => {
@@ -167,7 +171,7 @@ describe("optOut (default policy)", () => {
     );
     const { final, verdict } = admit(injected, "mesh", config);
     expect(final.metadata?.labels?.["sidecar.istio.io/inject"]).toBeUndefined();
-    expect(verdict).toEqual({ allowed: true, warnings: [] });
+    expect(verdict).toMatchObject({ allowed: true, warnings: [] });
     const pending = cvmPod(nativeInput(), "mesh");
     pending.metadata!.annotations = { "sidecar.istio.io/proxyImage": "docker.io/istio/proxyv2:1.5.1" };
     expect(
@@ -308,7 +312,7 @@ describe("every policy", () => {
     ]) {
       const { first, final, verdict } = admit(pod, "mesh", config, defaultCase);
       expect(first.warnings).toEqual([]);
-      expect(verdict).toEqual({ allowed: true, warnings: [] });
+      expect(verdict).toMatchObject({ allowed: true, warnings: [] });
       expect(record(final).state).toBe("not-injected");
     }
   });
@@ -347,6 +351,6 @@ describe("every policy", () => {
       withProxyImage(fixturePod(`inject/${defaultCase.injected}`), "docker.io/istio/proxyv2:1.20.3"),
       "mesh",
     );
-    expect(admit(dated, "mesh", config).verdict).toEqual({ allowed: true, warnings: [] });
+    expect(admit(dated, "mesh", config).verdict).toMatchObject({ allowed: true, warnings: [] });
   });
 });
