@@ -24,9 +24,10 @@ interface Edit {
   warnings: string[];
 }
 
-function setLabel(edit: Edit, key: string, value: string): void {
+/** Sets a label; true when that changed the pod. */
+function setLabel(edit: Edit, key: string, value: string): boolean {
   const previous = edit.labels[key];
-  if (previous === value) return;
+  if (previous === value) return false;
   if (previous !== undefined) {
     edit.warnings.push(
       `cvm-admission set the label ${key}=${value} (was ${JSON.stringify(previous)}): ` +
@@ -34,15 +35,16 @@ function setLabel(edit: Edit, key: string, value: string): void {
     );
   }
   edit.labels[key] = value;
+  return true;
 }
 
 function optOut(edit: Edit, finding: IstioFinding, conflict: boolean): IstioOutcome {
   // A sidecar in a known-good version may stay; anything else (including "not injected") is opted out.
   const keepsGoodProxy = !conflict && (finding.state === "injected" || finding.state === "will-be-injected");
   if (keepsGoodProxy) return "unchanged";
-  setLabel(edit, INJECT_KEY, "false");
-  if (finding.state === "ambient") setLabel(edit, DATAPLANE_MODE_LABEL, "none");
-  return "opted-out";
+  const sidecar = setLabel(edit, INJECT_KEY, "false");
+  const ambient = finding.state === "ambient" && setLabel(edit, DATAPLANE_MODE_LABEL, "none");
+  return sidecar || ambient ? "opted-out" : "unchanged";
 }
 
 function reroute(edit: Edit, finding: IstioFinding, conflict: boolean): IstioOutcome {
