@@ -31,8 +31,14 @@ describe("Istio findings metric", () => {
     };
     const mutateBefore = await count({ webhook: "mutate", state: "injected", outcome: "opted-out" });
     const validateBefore = await count({ webhook: "validate", state: "injected", outcome: "denied" });
-    istioMutation(pod, { request, view, config });
+    const unchangedBefore = await count({ webhook: "mutate", state: "injected", outcome: "unchanged" });
+    const first = istioMutation(pod, { request, view, config });
+    // Re-invoked on its own output, the step changes nothing and counts so.
+    istioMutation(first.allowed ? first.mutated! : pod, { request, view, config });
     await validateIstio({ request, view, config });
+    expect(await count({ webhook: "mutate", state: "injected", outcome: "unchanged" })).toBe(
+      unchangedBefore + 1,
+    );
     expect(await count({ webhook: "mutate", state: "injected", outcome: "opted-out" })).toBe(
       mutateBefore + 1,
     );
