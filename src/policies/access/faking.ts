@@ -10,7 +10,7 @@ import { allow, deny } from "../decision.js";
 import { checkCvmForm } from "../cvm/derive.js";
 import { isCvmPod } from "../istio/conflict.js";
 import { privilegedFeatures, type PrivilegedFeature } from "./privileged-features.js";
-import { isOptedInNamespace, podOf, podRef, requestNamespace } from "./scope.js";
+import { podCreateInScope, podRef } from "./scope.js";
 
 /** For a pod that claims the CVM form, the pieces the form is made of are named together. */
 function describe(features: readonly PrivilegedFeature[], claimed: boolean): string {
@@ -22,13 +22,11 @@ function describe(features: readonly PrivilegedFeature[], claimed: boolean): str
 }
 
 export const denyFakedCvmForm: Validator = (ctx) => {
-  const { request } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return allow();
-  const namespace = requestNamespace(ctx);
-  if (!isOptedInNamespace(ctx, namespace)) return allow();
-  const pod = podOf(request.object);
-  if (pod === undefined) return deny(["request.object must be the Pod being created"], [], 400);
+  const scope = podCreateInScope(ctx);
+  if (scope === undefined) return allow();
+  if (scope.pod === undefined)
+    return deny([`request.object must be the Pod being created: it ${scope.problem}`], [], 400);
+  const { namespace, pod } = scope;
 
   const features = privilegedFeatures(pod);
   if (features.length === 0) return allow();
@@ -40,7 +38,7 @@ export const denyFakedCvmForm: Validator = (ctx) => {
   const left = ours ? features.filter((f) => !f.madeByMutation) : features;
   if (left.length === 0) return allow();
 
-  const ref = podRef(namespace, request.name || pod.metadata?.name);
+  const ref = podRef(namespace, ctx.request.name || pod.metadata?.name);
   const why = !form.claimed
     ? ""
     : !form.exact

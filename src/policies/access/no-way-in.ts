@@ -8,9 +8,9 @@ import type { V1EphemeralContainer } from "@kubernetes/client-node";
 import type { PolicyContext, Validator } from "../context.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { allowBreakGlass, breakGlassGroup } from "./break-glass.js";
+import { isObject } from "./pod-shape.js";
 import {
   isCvmPodUpdate,
-  isObject,
   isOptedInNamespace,
   lookUpCvmPod,
   podOf,
@@ -79,7 +79,7 @@ function ephemeralContainers(object: unknown): V1EphemeralContainer[] {
   if (!isObject(object)) return [];
   const pod = podOf(object);
   const list = pod !== undefined ? pod.spec?.ephemeralContainers : object["ephemeralContainers"];
-  return Array.isArray(list) ? (list as V1EphemeralContainer[]) : [];
+  return Array.isArray(list) ? (list.filter(isObject) as unknown as V1EphemeralContainer[]) : [];
 }
 
 /** UPDATE on pods/ephemeralcontainers that adds an entry (`kubectl debug` without --copy-to). */

@@ -78,7 +78,7 @@ export function privilegedFeatures(pod: V1Pod): PrivilegedFeature[] {
   }
   for (const volume of spec.volumes ?? []) {
     const reserved = volume.name.startsWith(RESERVED_VOLUME_PREFIX);
-    if (volume.hostPath !== undefined) {
+    if (volume.hostPath) {
       const text = `volume ${volume.name} is a hostPath (${volume.hostPath.path})`;
       features.push({ text, subject: volume.name, madeByMutation: reserved });
     } else if (reserved) {

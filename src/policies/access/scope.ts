@@ -5,6 +5,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PolicyContext } from "../context.js";
 import { isCvmPod } from "../istio/conflict.js";
+import { podShapeProblem } from "./pod-shape.js";
 
 /** The request's namespace (object metadata as a fallback for direct calls). */
 export function requestNamespace(ctx: PolicyContext): string {
@@ -21,15 +22,25 @@ export function isOptedInNamespace(ctx: PolicyContext, namespace: string): boole
   return facts === undefined || facts.labels[ctx.config.labels.namespaceOptIn] === "true";
 }
 
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
+/** The request's object or oldObject when it is a Pod (in every field we read); else undefined. */
+export function podOf(value: unknown): V1Pod | undefined {
+  return podShapeProblem(value) === undefined ? (value as V1Pod) : undefined;
 }
 
-/** The request's object or oldObject when it is a Pod; undefined for option objects and garbage. */
-export function podOf(value: unknown): V1Pod | undefined {
-  return isObject(value) && (value["kind"] === undefined || value["kind"] === "Pod")
-    ? (value as V1Pod)
-    : undefined;
+/**
+ * A pods CREATE (no subresource) in an opted-in namespace: its namespace and pod, or what is wrong
+ * with its object. Undefined for every other request.
+ */
+export function podCreateInScope(
+  ctx: PolicyContext,
+): { namespace: string; pod: V1Pod } | { namespace: string; pod?: undefined; problem: string } | undefined {
+  const { request } = ctx;
+  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
+    return undefined;
+  const namespace = requestNamespace(ctx);
+  if (!isOptedInNamespace(ctx, namespace)) return undefined;
+  const problem = podShapeProblem(request.object);
+  return problem === undefined ? { namespace, pod: request.object as V1Pod } : { namespace, problem };
 }
 
 export type CvmLookup = "cvm" | "not-cvm" | "unknown";

@@ -22,7 +22,7 @@ import {
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
 } from "../cvm/names.js";
-import { isOptedInNamespace, podOf, podRef, requestNamespace } from "./scope.js";
+import { podCreateInScope, podRef } from "./scope.js";
 
 const SUPERVISOR_ENV: ReadonlySet<string> = new Set(Object.values(ENV));
 const OUR_WILDCARDS: ReadonlySet<string> = new Set([`${RENAMED_ENV_PREFIX}*`, `${ARGV_PREFIX}*`]);
@@ -130,18 +130,15 @@ function mountProblems(supervisor: V1Container): string[] {
 }
 
 export const enforceSupervisorInput: Validator = (ctx) => {
-  const { request } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return allow();
-  const namespace = requestNamespace(ctx);
-  if (!isOptedInNamespace(ctx, namespace)) return allow();
-  const pod = podOf(request.object);
+  const scope = podCreateInScope(ctx);
+  if (scope === undefined) return allow();
+  const { namespace, pod } = scope;
   const supervisor = pod?.spec?.containers?.find((c) => c.name === SUPERVISOR_NAME);
   if (supervisor === undefined) return allow();
   const problems = [...envProblems(supervisor), ...mountProblems(supervisor)];
   if (problems.length === 0) return allow();
   return deny([
-    `${podRef(namespace, request.name || pod?.metadata?.name)}: the ${SUPERVISOR_NAME} container carries input that ` +
+    `${podRef(namespace, ctx.request.name || pod?.metadata?.name)}: the ${SUPERVISOR_NAME} container carries input that ` +
       `must never reach the privileged supervisor: ${problems.join("; ")}. cvm-admission never writes this; if the ` +
       `pod spec does not, another mutating webhook added it after cvm-admission ran: exclude CVM pods from it`,
   ]);
