@@ -1,9 +1,11 @@
 // The features of a pod that reach past its own containers into the node: privileged containers,
-// added capabilities, hostPath volumes, host namespaces, and the reserved cvm-* volumes. An opted-in
-// namespace must allow privileged pods (the envbox supervisor is one), so these are allowed there
-// only where cvm-admission's own mutation put them (see faking.ts).
+// added capabilities, hostPath volumes, host namespaces, the reserved cvm-* volumes, and the other
+// isolation escapes Pod Security "baseline" forbids (HostProcess, unconfined SELinux types,
+// unmasked /proc). An opted-in namespace must allow privileged pods (the envbox supervisor is one),
+// so Pod Security no longer stops these there; they are allowed only where cvm-admission's own
+// mutation put them (see faking.ts).
 
-import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import type { V1Container, V1Pod, V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "../cvm/names.js";
 import { isMeshContainer } from "../istio/mesh-containers.js";
 
@@ -33,37 +35,44 @@ function capabilityName(raw: string): string {
   return upper.startsWith("CAP_") ? upper.slice(4) : upper;
 }
 
+/** SELinux types Pod Security "baseline" allows; any other (spc_t, unconfined_t) escapes confinement. */
+const CONFINED_SELINUX_TYPES: ReadonlySet<string> = new Set([
+  "container_t",
+  "container_init_t",
+  "container_kvm_t",
+  "container_engine_t",
+]);
+
+/** Isolation switches outside privileged/capabilities that also reach the node (Pod Security baseline). */
+function isolationEscapes(context: V1SecurityContext | V1PodSecurityContext | undefined): string[] {
+  const escapes: string[] = [];
+  if (context?.windowsOptions?.hostProcess === true) escapes.push("runs as a Windows HostProcess");
+  const selinuxType = context?.seLinuxOptions?.type;
+  if (selinuxType && !CONFINED_SELINUX_TYPES.has(selinuxType))
+    escapes.push(`uses SELinux type ${selinuxType}`);
+  if (context !== undefined && "procMount" in context && context.procMount === "Unmasked") {
+    escapes.push("mounts /proc unmasked");
+  }
+  return escapes;
+}
+
 function containerFeatures(container: V1Container, list: string): PrivilegedFeature[] {
   const where = `${list} ${container.name}`;
   const features: PrivilegedFeature[] = [];
+  const add = (text: string, madeByMutation = false) =>
+    features.push({ text: `${where} ${text}`, subject: container.name, madeByMutation });
   const context = container.securityContext;
-  if (context?.privileged === true) {
-    features.push({
-      text: `${where} is privileged`,
-      subject: container.name,
-      madeByMutation: container.name === SUPERVISOR_NAME,
-    });
-  }
+  if (context?.privileged === true) add("is privileged", container.name === SUPERVISOR_NAME);
   const mesh = isMeshContainer(container);
   const added = (context?.capabilities?.add ?? []).filter((raw) => {
     const name = capabilityName(raw);
     return !DEFAULT_CAPABILITIES.has(name) && !(mesh && MESH_CAPABILITIES.has(name));
   });
-  if (added.length > 0)
-    features.push({
-      text: `${where} adds capabilities ${added.join(", ")}`,
-      subject: container.name,
-      madeByMutation: false,
-    });
+  if (added.length > 0) add(`adds capabilities ${added.join(", ")}`);
+  isolationEscapes(context).forEach((escape) => add(escape));
   if (container.name !== SUPERVISOR_NAME) {
     for (const mount of container.volumeMounts ?? []) {
-      if (mount.name.startsWith(RESERVED_VOLUME_PREFIX)) {
-        features.push({
-          text: `${where} mounts the reserved volume ${mount.name}`,
-          subject: container.name,
-          madeByMutation: false,
-        });
-      }
+      if (mount.name.startsWith(RESERVED_VOLUME_PREFIX)) add(`mounts the reserved volume ${mount.name}`);
     }
   }
   return features;
@@ -72,6 +81,9 @@ function containerFeatures(container: V1Container, list: string): PrivilegedFeat
 export function privilegedFeatures(pod: V1Pod): PrivilegedFeature[] {
   const spec = pod.spec ?? { containers: [] };
   const features: PrivilegedFeature[] = [];
+  for (const escape of isolationEscapes(spec.securityContext)) {
+    features.push({ text: `the pod ${escape}`, subject: "pod", madeByMutation: false });
+  }
   for (const field of ["hostNetwork", "hostPID", "hostIPC"] as const) {
     if (spec[field] === true)
       features.push({ text: `${field} is true`, subject: "pod", madeByMutation: false });

@@ -7,6 +7,7 @@ import { denialMessage } from "../../../src/admission/response.js";
 import { ACCESS_VALIDATORS, podSecurityPrecheck } from "../../../src/policies/access/index.js";
 import { combine, type Decision } from "../../../src/policies/decision.js";
 import { attackCases, expectOutcome, type AttackCase } from "./attack-table.js";
+import { schemaErrors } from "../../support/k8s-schema.js";
 import { contextFor, testConfig } from "./support.js";
 
 async function decide(c: AttackCase): Promise<Decision> {
@@ -24,6 +25,14 @@ describe("access attack table, policies called directly", () => {
     expect(cases.filter((c) => !c.expect.allowed).length).toBeGreaterThanOrEqual(30);
     expect(cases.filter((c) => c.expect.allowed).length).toBeGreaterThanOrEqual(10);
     expect(new Set(cases.map((c) => c.name)).size).toBe(cases.length);
+  });
+
+  it("sends only pods the API server's schema accepts (the attacks are real pods)", () => {
+    for (const c of cases) {
+      for (const obj of [c.request.object, c.request.oldObject] as { kind?: string }[]) {
+        if (obj?.kind === "Pod") expect(schemaErrors({ apiVersion: "v1", ...obj }), c.name).toEqual([]);
+      }
+    }
   });
 
   it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {

@@ -84,6 +84,33 @@ function plainPod(name: string, edit: (pod: V1Pod) => void = () => {}, namespace
   );
 }
 
+/** The pod as Istio's injector leaves it in native-sidecar mode (shape of test/fixtures/istio inject/default). */
+function withIstioSidecar(pod: V1Pod): V1Pod {
+  return edited(pod, (p) => {
+    const image = "docker.io/istio/proxyv2:1.27.0";
+    p.metadata!.annotations!["sidecar.istio.io/status"] =
+      '{"initContainers":["istio-init","istio-proxy"],"containers":null,"volumes":["istio-envoy"]}';
+    p.spec!.initContainers = [
+      {
+        name: "istio-init",
+        image,
+        securityContext: {
+          capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] },
+          runAsUser: 0,
+          runAsNonRoot: false,
+        },
+      },
+      {
+        name: "istio-proxy",
+        image,
+        restartPolicy: "Always",
+        securityContext: { capabilities: { drop: ["ALL"] }, runAsUser: 1337, runAsNonRoot: true },
+      },
+    ];
+    p.spec!.volumes!.push({ name: "istio-envoy", emptyDir: { medium: "Memory" } });
+  });
+}
+
 const NOBODY_ENTERS = /CVM pod .* nobody may enter it/;
 const FAKE = /opted in to CVMs/;
 const TAMPER = /cvm\.dev\/\* labels and annotations are set by cvm-admission/;
@@ -151,6 +178,8 @@ export function attackCases(): AttackCase[] {
     { name: "capability spelt cap_sys_admin", webhook: "validate", request: createPod(plainPod("caps", (p) => { p.spec!.containers[0]!.securityContext = { capabilities: { add: ["cap_sys_admin"] } }; })), expect: deny(/adds capabilities cap_sys_admin/) },
     { name: "a hostPath volume alone", webhook: "validate", request: createPod(plainPod("hp", (p) => { p.spec!.volumes = [{ name: "root", hostPath: { path: "/" } }]; })), expect: deny(/volume root is a hostPath \(\/\)/) },
     { name: "hostIPC alone", webhook: "validate", request: createPod(plainPod("ipc", (p) => { p.spec!.hostIPC = true; })), expect: deny(/hostIPC is true/) },
+    { name: "SELinux super-privileged type spc_t at pod level", webhook: "validate", request: createPod(plainPod("spc", (p) => { p.spec!.securityContext = { seLinuxOptions: { type: "spc_t" } }; })), expect: deny(/the pod uses SELinux type spc_t/) },
+    { name: "unmasked /proc", webhook: "validate", request: createPod(plainPod("proc", (p) => { p.spec!.hostUsers = false; p.spec!.containers[0]!.securityContext = { procMount: "Unmasked" }; })), expect: deny(/container main mounts \/proc unmasked/) },
     { name: "a reserved cvm-* volume on an ordinary pod", webhook: "validate", request: createPod(plainPod("res", (p) => { p.spec!.volumes = [{ name: "cvm-docker", emptyDir: {} }]; })), expect: deny(/volume cvm-docker uses the reserved cvm- prefix/) },
     { name: "a privileged container named istio-proxy", webhook: "validate", request: createPod(plainPod("mesh", (p) => { p.spec!.containers.push({ name: "istio-proxy", image: "evil.example.com/proxyv2:1.27.0", securityContext: { privileged: true } }); })), expect: deny(/container istio-proxy is privileged/) },
     { name: "kubectl debug --copy-to: copy of a CVM pod without its label, with a debug container", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-debug"; delete p.metadata!.labels; p.spec!.shareProcessNamespace = true; p.spec!.containers.push({ name: "debugger-abc12", image: "busybox", stdin: true, tty: true }); })), expect: deny(/privileged CVM parts \(cvm-sysbox, .*cvm-supervisor\)/, FAKE) },
@@ -164,8 +193,10 @@ export function attackCases(): AttackCase[] {
     { name: "privileged pod as a dry run", webhook: "validate", request: { ...capturedRequest("v1-create-pod-privileged.review.json"), dryRun: true }, expect: deny(FAKE) },
     // legitimate
     { name: "our own mutated CVM pod", webhook: "validate", request: createPod(cvm), expect: allowed() },
+    { name: "our own mutated CVM pod after Istio injected its native sidecar (istio.policy warn)", webhook: "validate", config: (c) => { c.istio.policy = "warn"; }, request: createPod(withIstioSidecar(cvm)), expect: allowed() },
     { name: "captured unprivileged pod", webhook: "validate", request: capturedRequest("v1-create-pod-unprivileged.review.json"), expect: allowed() },
     { name: "ordinary pod adding only runtime-default capabilities", webhook: "validate", request: createPod(plainPod("bind", (p) => { p.spec!.containers[0]!.securityContext = { capabilities: { add: ["NET_BIND_SERVICE", "CHOWN"], drop: ["ALL"] } }; })), expect: allowed() },
+    { name: "ordinary pod with the default SELinux container type", webhook: "validate", request: createPod(plainPod("selinux", (p) => { p.spec!.securityContext = { seLinuxOptions: { type: "container_t", level: "s0:c123,c456" } }; })), expect: allowed() },
     { name: "ordinary pod with Istio's init container (NET_ADMIN, NET_RAW)", webhook: "validate", request: createPod(plainPod("meshed", (p) => { p.spec!.initContainers = [{ name: "istio-init", image: "docker.io/istio/proxyv2:1.27.0", securityContext: { capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] }, runAsUser: 0 } }]; })), expect: allowed() },
     { name: "privileged pod in a namespace that has not opted in", webhook: "validate", request: createPod(plainPod("infra", (p) => { p.spec!.containers[0]!.securityContext = { privileged: true }; }, "plain")), expect: allowed() },
 
