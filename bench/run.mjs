@@ -131,6 +131,8 @@ async function stopAll() {
 }
 process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
+/** Foreign CPU load (share of a core) above which a saturation phase counts as disturbed. */
+const NOISY = 0.08;
 const FLOOR_PORT = 18443;
 const OURS_PORT = 18444;
 const floor = startServer("floor", FLOOR_PORT, [join(ROOT, "bench/floor/floor.mjs")], {
@@ -173,13 +175,23 @@ try {
         conc: 16,
         loadgen,
         clientCpu: CLIENT_CPU,
+        serverCpu: SERVER_CPU,
       };
       const answer = await postOnce(target, readFileSync(file, "utf8"));
       const check = server === ours ? checkAnswer(body, file, answer) : "floor";
       log(`${body.name} on ${server.name}: ${check}`);
       resetPeakRss(server.pid);
       log(`${body.name} on ${server.name}: saturation (${loadgen}, ${phases.duration} s)`);
-      const sat = await saturation(target, file, phases);
+      // Other work on either CPU (the machine is shared) disturbs a phase: measure it again, at
+      // most twice, and keep the least disturbed attempt.
+      let sat = await saturation(target, file, phases);
+      for (let retry = 0; retry < 2 && sat.foreignLoad > NOISY; retry++) {
+        log(
+          `${body.name} on ${server.name}: ${Math.round(sat.foreignLoad * 100)} % foreign CPU load; measuring again`,
+        );
+        const again = await saturation(target, file, phases);
+        if (again.foreignLoad < sat.foreignLoad) sat = again;
+      }
       log(`${body.name} on ${server.name}: ${sat.rps} req/s; latency at ${phases.rate} req/s`);
       const lat = await latencyAtRate(target, file, { rate: phases.rate, duration: phases.rateDuration });
       row[server === ours ? "ours" : "floor"] = {

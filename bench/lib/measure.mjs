@@ -69,10 +69,11 @@ function selfCpuSeconds() {
   return (u.user + u.system) / 1e6;
 }
 
-/** Share of CPU 0's wall time used by anything but the server: other work on the server's core. */
-function foreignLoadOnServerCpu(before, after, serverCpu, wall) {
-  if (before["0"] === undefined || after["0"] === undefined) return null;
-  return round(Math.max(0, after["0"] - before["0"] - serverCpu) / wall, 3);
+/** Share of a CPU's wall time used by anything but `ownCpuSeconds` (the server on its CPU, the
+ * load generator on its CPU): other work there disturbs the measurement. */
+function foreignLoad(before, after, cpu, ownCpuSeconds, wall) {
+  if (before[cpu] === undefined || after[cpu] === undefined) return null;
+  return round(Math.max(0, after[cpu] - before[cpu] - ownCpuSeconds) / wall, 3);
 }
 
 // ---------- saturation: closed loop ----------
@@ -133,7 +134,12 @@ export async function saturation(target, bodyFile, { warmup, duration }) {
   const cpu0 = processCpuSeconds(target.pid);
   const busy0 = cpuBusy();
   const t0 = process.hrtime.bigint();
+  const self0 = selfCpuSeconds();
   const r = await generate(target, bodyFile, duration);
+  const busy1 = cpuBusy();
+  // CPU used on the client's core by the load: autocannon runs in this process, wrk is a child.
+  const selfDelta = selfCpuSeconds() - self0;
+  const clientOwn = target.loadgen === "autocannon" ? selfDelta : r.clientCpu + selfDelta;
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   const serverCpu = processCpuSeconds(target.pid) - cpu0;
   const serverUtil = serverCpu / wall;
@@ -147,7 +153,10 @@ export async function saturation(target, bodyFile, { warmup, duration }) {
     cpuMsPer1k: round((serverCpu / r.requests) * 1e6, 1),
     // The server had CPU to spare while the load generator was busy: the number is the client's limit.
     loadgenLimited: serverUtil < 0.9 && clientUtil > 0.9,
-    foreignLoad: foreignLoadOnServerCpu(busy0, cpuBusy(), serverCpu, wall),
+    foreignLoad: Math.max(
+      foreignLoad(busy0, busy1, target.serverCpu, serverCpu, wall),
+      foreignLoad(busy0, busy1, target.clientCpu, clientOwn, wall),
+    ),
   };
 }
 

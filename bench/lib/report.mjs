@@ -89,13 +89,13 @@ export function renderReport(results) {
   const disturbed = results.bodies.flatMap((row) =>
     ["floor", "ours"]
       .filter((t) => (row[t]?.saturation?.foreignLoad ?? 0) > 0.08)
-      .map((t) => `${row.name}/${t} (${Math.round(row[t].saturation.foreignLoad * 100)} % of CPU 0)`),
+      .map((t) => `${row.name}/${t} (${Math.round(row[t].saturation.foreignLoad * 100)} % of a CPU)`),
   );
   out.push(
     "",
     disturbed.length
-      ? `Noise: other processes used CPU 0 during ${disturbed.join(", ")}; rerun on an idle machine.`
-      : "No saturation phase saw more than 8 % foreign load on CPU 0.",
+      ? `Noise: other processes used the server's or the load's CPU during ${disturbed.join(", ")}; rerun on an idle machine.`
+      : "No saturation phase saw more than 8 % foreign load on CPU 0 or CPU 1.",
   );
   const c = results.nodeCache;
   if (c) {

@@ -1,54 +1,24 @@
 // The HTTP surface (DESIGN §2): POST /mutate and /validate, GET /healthz, /readyz, /metrics.
 // Only unparseable or oversized bodies get 400/413; every AdmissionReview gets a decided 200.
+// The two review routes bypass express (see review-endpoint.ts); express serves the rest.
 
+import type { RequestListener } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
-import { admit, type AdmissionDeps, type Webhook } from "../admission/dispatch.js";
-import { checkReview } from "../admission/review.js";
-import { badRequests } from "../telemetry/admission-metrics.js";
+import type { AdmissionDeps } from "../admission/dispatch.js";
 import { registry } from "../telemetry/metrics.js";
+import { reviewEndpoint, sendJson } from "./review-endpoint.js";
 
-/** Larger than any object etcd stores (1.5 MiB) with room for oldObject; DESIGN §2. */
-export const MAX_BODY_BYTES = 7 * 1024 * 1024;
+export { MAX_BODY_BYTES } from "./review-endpoint.js";
 
 export interface AppDeps extends AdmissionDeps {
   /** Readiness beyond "the process runs": certificates loaded, caches synced, not shutting down. */
   isReady(): boolean;
 }
 
-function sendError(res: Response, status: number, reason: string, message: string): void {
-  badRequests.inc({ reason });
-  res.status(status).json({ error: message });
-}
-
-function requireJsonBody(req: Request, res: Response, next: NextFunction): void {
-  if (req.get("content-length") === "0")
-    sendError(res, 400, "empty-body", "body is empty; expected an AdmissionReview");
-  else if (req.is("application/json")) next();
-  else
-    sendError(
-      res,
-      400,
-      "content-type",
-      `content type must be application/json, got ${req.get("content-type") ?? "none"}`,
-    );
-}
-
-export function createApp(deps: AppDeps): express.Express {
+export function createApp(deps: AppDeps): RequestListener {
   const app = express();
   app.disable("x-powered-by");
   app.set("etag", false);
-  const parseJson = express.json({ limit: MAX_BODY_BYTES, strict: false, type: () => true });
-
-  const review = (webhook: Webhook) => async (req: Request, res: Response) => {
-    const checked = checkReview(req.body);
-    if (!checked.ok) {
-      sendError(res, 400, "not-admission-review", checked.error);
-      return;
-    }
-    res.json(await admit(webhook, checked, deps));
-  };
-  app.post("/mutate", requireJsonBody, parseJson, review("mutate"));
-  app.post("/validate", requireJsonBody, parseJson, review("validate"));
 
   app.get("/healthz", (_req, res) => {
     res.type("text/plain").send("ok");
@@ -66,19 +36,21 @@ export function createApp(deps: AppDeps): express.Express {
   app.use((req, res) => {
     res.status(404).json({ error: `no route for ${req.method} ${req.path}` });
   });
+  app.use((err: Error, _req: Request, res: Response, _next: NextFunction) => {
+    deps.logger.error({ err }, "unexpected server error");
+    sendJson(res, 500, { error: "internal error" });
+  });
 
-  // body-parser's errors carry status (400 bad JSON, 413 too large, 415 bad charset); anything
-  // else reaching here is ours: answer 500 without leaking internals.
-  app.use(
-    (err: Error & { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-      if (err.status === 413) sendError(res, 413, "too-large", `body exceeds ${MAX_BODY_BYTES} bytes`);
-      else if (err.status !== undefined && err.status < 500) {
-        sendError(res, 400, err.type ?? "bad-body", `body is not valid JSON: ${err.message}`);
-      } else {
-        deps.logger.error({ err }, "unexpected server error");
-        res.status(500).json({ error: "internal error" });
-      }
-    },
-  );
-  return app;
+  const reviews = new Map([
+    ["/mutate", reviewEndpoint("mutate", deps)],
+    ["/validate", reviewEndpoint("validate", deps)],
+  ]);
+  return (req, res) => {
+    // The apiserver calls the webhook URL with a query (?timeout=10s): match the path alone.
+    const query = req.url?.indexOf("?") ?? -1;
+    const review =
+      req.method === "POST" ? reviews.get(query < 0 ? (req.url ?? "") : req.url!.slice(0, query)) : undefined;
+    if (review) void review(req, res);
+    else app(req, res);
+  };
 }
