@@ -1,0 +1,117 @@
+// The attack table through kube-apiserver's own admission code ($KUBE_ADMIT): the webhook
+// configurations as the chart renders them (rules, namespaceSelector, objectSelector, dry-run
+// handling) call the real server over HTTPS, both phases in the apiserver's order. This is where
+// "is the request routed to us at all" is proved. Skipped, saying why, without the harness or a
+// chart renderer. Cases that only exist on the wire (the pre-1.22 EphemeralContainers body) are
+// covered by the HTTPS run alone.
+
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { AdmissionRequest } from "../../../src/admission/types.js";
+import { parseClusterViewText } from "../../../src/cluster/file-view.js";
+import { findRenderer, render, type Renderer } from "../../chart/render.js";
+import { admit, ADMIT_SKIP_REASON, KUBE_ADMIT, type AdmitRequest } from "../../support/admit.js";
+import { startTestServer, type TestServer } from "../../support/server.js";
+import { testTlsPair } from "../../support/tls.js";
+import { attackCases, type AttackCase } from "./attack-table.js";
+import { clusterView, fixtureText, testConfig } from "./support.js";
+
+const found = findRenderer();
+const renderer = "missing" in found ? undefined : (found as Renderer);
+const skipReason = !KUBE_ADMIT
+  ? ADMIT_SKIP_REASON
+  : !renderer
+    ? (found as { missing: string }).missing
+    : undefined;
+if (skipReason) console.info(`access end-to-end admission tests SKIPPED: ${skipReason}`);
+
+const VALIDATING_HOOK = "pods.validate.cvm.dev";
+/** Requests the chart's ValidatingWebhookConfiguration does not route to us (reported to the chart's owner). */
+const NOT_ROUTED_BY_CHART = new Set(["strip the label through pods/status"]);
+
+const cases = attackCases().filter((c) => c.request.kind.kind !== "EphemeralContainers");
+const namespaces = parseClusterViewText(fixtureText("cluster.yaml"), "cluster.yaml").filter(
+  (o) => o.kind === "Namespace",
+);
+
+function admitRequest(c: AttackCase, serviceAddr: string, webhookConfigurations: object[]): AdmitRequest {
+  const r: AdmissionRequest = c.request;
+  const connect = r.operation === "CONNECT";
+  return {
+    webhookConfigurations,
+    serviceAddr,
+    namespace: { apiVersion: "v1", kind: "List", items: namespaces },
+    operation: r.operation,
+    ...(r.subResource ? { subresource: r.subResource } : {}),
+    // CONNECT: the parent pod names the target, the options object is the request's body.
+    object: connect
+      ? { apiVersion: "v1", kind: "Pod", metadata: { name: r.name, namespace: r.namespace } }
+      : (r.object as object),
+    ...(connect ? { subObject: r.object as object } : {}),
+    ...(r.operation === "UPDATE" ? { oldObject: r.oldObject as object } : {}),
+    user: r.userInfo.username ?? "anonymous",
+    groups: (r.userInfo.groups ?? []).filter((g) => g !== "system:authenticated"),
+    dryRun: r.dryRun === true,
+  };
+}
+
+describe.skipIf(skipReason !== undefined)("access attack table through kube-apiserver admission", () => {
+  let configurations: object[];
+  const servers = new Map<string, Promise<TestServer>>();
+
+  beforeAll(async () => {
+    const caBundle = Buffer.from((await testTlsPair()).ca).toString("base64");
+    configurations = render(renderer!)
+      .filter((m) => m.kind === "MutatingWebhookConfiguration" || m.kind === "ValidatingWebhookConfiguration")
+      .map((m) => {
+        const copy = structuredClone(m) as unknown as { webhooks: { clientConfig: { caBundle?: string } }[] };
+        for (const hook of copy.webhooks) hook.clientConfig.caBundle = caBundle;
+        return copy;
+      });
+  });
+
+  afterAll(async () => {
+    await Promise.all([...servers.values()].map(async (s) => (await s).close()));
+  });
+
+  function serverFor(c: AttackCase): Promise<TestServer> {
+    const key = `${c.view ?? "synced"}|${c.config?.toString() ?? ""}`;
+    let server = servers.get(key);
+    if (server === undefined) {
+      const config = testConfig();
+      c.config?.(config);
+      server = startTestServer({ config, view: clusterView(config, c.view) });
+      servers.set(key, server);
+    }
+    return server;
+  }
+
+  it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+    const server = await serverFor(c);
+    const result = await admit(
+      admitRequest(c, `cvm-system/cvm-admission=127.0.0.1:${server.port}`, configurations),
+    );
+    expect(result.harnessError).toBeUndefined();
+    const validatingCalls = result.webhookCalls?.find((w) => w.name === VALIDATING_HOOK)?.calls ?? 0;
+    if (NOT_ROUTED_BY_CHART.has(c.name)) {
+      expect(
+        validatingCalls,
+        "the chart started routing this request: move it back into the checked cases",
+      ).toBe(0);
+      return;
+    }
+    const detail = JSON.stringify({
+      status: result.status,
+      deniedIn: result.deniedIn,
+      warnings: result.warnings,
+    });
+    expect(result.allowed, detail).toBe(c.expect.allowed);
+    if (c.expect.allowed) return;
+    expect(result.status?.code).toBe(403);
+    // Our own message, whichever of our webhooks said no first.
+    for (const pattern of c.expect.says ?? []) {
+      if (result.deniedIn === (c.webhook === "mutate" ? "mutating-phase" : "validating-phase")) {
+        expect(result.status?.message).toMatch(pattern);
+      }
+    }
+  });
+});
