@@ -17,7 +17,7 @@ import {
 import type { Logger } from "../telemetry/logger.js";
 import { denialMessage, toResponse, toReview } from "./response.js";
 import type { CheckedReview } from "./review.js";
-import type { AdmissionReview } from "./types.js";
+import type { AdmissionResponse, AdmissionReview } from "./types.js";
 
 export type Webhook = "mutate" | "validate";
 
@@ -47,16 +47,19 @@ export async function admit(
   const started = process.hrtime.bigint();
   admissionInFlight.inc();
   let decision: Decision;
+  let response: AdmissionResponse;
   try {
     decision = await POLICIES[webhook]({ request, view: deps.view, config: deps.config });
+    // Inside the try: diffing a hostile object (nesting deeper than the stack) can throw too.
+    response = toResponse(request.uid, decision, request.object);
   } catch (err) {
     policyErrors.inc({ webhook });
     deps.logger.error({ err, uid: request.uid, webhook }, "policy failed; answering allowed=false (500)");
     decision = deny([`internal error in cvm-admission ${webhook}: ${(err as Error).message}`], [], 500);
+    response = toResponse(request.uid, decision, request.object); // a denial carries no patch
   } finally {
     admissionInFlight.dec();
   }
-  const response = toResponse(request.uid, decision, request.object);
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const outcome = !decision.allowed ? "denied" : response.patch ? "patched" : "allowed";
   admissionDuration.observe({ webhook }, seconds);

@@ -24,17 +24,23 @@ function problem(error: string): ReviewProblem {
   return { ok: false, error };
 }
 
+/** An unexpected value, shown briefly: echoing a huge or deeply nested value back would cost
+ * memory, and JSON.stringify throws on nesting deeper than the stack (found by test/fuzz). */
+function shown(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value.length > 64 ? value.slice(0, 64) + "…" : value);
+  if (Array.isArray(value)) return "an array";
+  return typeof value === "object" && value !== null ? "an object" : String(value ?? null);
+}
+
 /** v1beta1 has the same request/response shape; we answer it in v1beta1 (documented in README). */
 export function checkReview(body: unknown): CheckedReview | ReviewProblem {
   if (!isObject(body)) return problem("body must be a JSON object (an AdmissionReview)");
   if (body["kind"] !== "AdmissionReview") {
-    return problem(`kind must be AdmissionReview, got ${JSON.stringify(body["kind"] ?? null)}`);
+    return problem(`kind must be AdmissionReview, got ${shown(body["kind"])}`);
   }
   const apiVersion = body["apiVersion"];
   if (apiVersion !== ADMISSION_V1 && apiVersion !== ADMISSION_V1BETA1) {
-    return problem(
-      `apiVersion must be ${ADMISSION_V1} or ${ADMISSION_V1BETA1}, got ${JSON.stringify(apiVersion ?? null)}`,
-    );
+    return problem(`apiVersion must be ${ADMISSION_V1} or ${ADMISSION_V1BETA1}, got ${shown(apiVersion)}`);
   }
   const request = body["request"];
   if (!isObject(request)) return problem("request is missing");
@@ -51,6 +57,18 @@ export function checkReview(body: unknown): CheckedReview | ReviewProblem {
   if (request["userInfo"] !== undefined && !isObject(request["userInfo"])) {
     return problem("request.userInfo must be an object");
   }
+  // Fields the server logs and routes on: the apiserver always sends them with these types.
+  for (const field of ["subResource", "name", "namespace"]) {
+    if (request[field] !== undefined && typeof request[field] !== "string") {
+      return problem(`request.${field} must be a string`);
+    }
+  }
+  if (request["dryRun"] !== undefined && typeof request["dryRun"] !== "boolean") {
+    return problem("request.dryRun must be true or false");
+  }
+  const username = isObject(request["userInfo"]) ? request["userInfo"]["username"] : undefined;
+  if (username !== undefined && typeof username !== "string")
+    return problem("request.userInfo.username must be a string");
   const checked = request as unknown as AdmissionRequest;
   if (checked.userInfo === undefined) checked.userInfo = {};
   return { ok: true, apiVersion, request: checked };

@@ -118,7 +118,7 @@ export function reviewEndpoint(webhook: Webhook, deps: AdmissionDeps) {
       sendJson(res, 200, await admit(webhook, checked, deps));
     } catch (err) {
       // An aborted upload, or a bug outside the policies (those are answered inside admit).
-      if (req.destroyed || res.headersSent) return;
+      if (res.headersSent || res.socket?.destroyed !== false) return;
       deps.logger.error({ err }, "unexpected server error");
       sendJson(res, 500, { error: "internal error" });
     }
