@@ -2,6 +2,7 @@
 // against slow clients, and shut down gracefully: stop accepting, finish in-flight, then exit.
 
 import https from "node:https";
+import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { RequestListener } from "node:http";
 
@@ -13,6 +14,9 @@ export const HEADERS_TIMEOUT_MS = 10_000;
 /** Whole request incl. body; webhooks are given at most 30 s by the apiserver. */
 export const REQUEST_TIMEOUT_MS = 35_000;
 const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
+/** After shutdown starts, how long an idle keep-alive connection is left for a request already
+ * on its way; the apiserver's client notices the close of a connection idle longer than that. */
+const SHUTDOWN_IDLE_GRACE_MS = 1_000;
 
 export interface TlsPair {
   cert: string | Buffer;
@@ -74,12 +78,18 @@ export async function startHttpsServer(
     shuttingDown = true;
     return new Promise((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
+      const idle = setTimeout(() => server.closeIdleConnections(), Math.min(SHUTDOWN_IDLE_GRACE_MS, graceMs));
       force.unref();
-      server.close(() => {
+      idle.unref();
+      // Stop accepting, but not via http's close(), which also cuts idle keep-alive connections at
+      // once: a client may be writing its next request on one, and that request would be reset
+      // (test/faults/sigterm.test.ts). Every answer from now on says "Connection: close", so busy
+      // connections end after their next response; those still idle after the grace are closed.
+      tls.Server.prototype.close.call(server, () => {
         clearTimeout(force);
+        clearTimeout(idle);
         resolve();
       });
-      server.closeIdleConnections();
     });
   };
 
