@@ -31,6 +31,7 @@ export interface ServerOptions {
   /** Overrides for tests that must see a timeout fire quickly. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
+  handshakeTimeoutMs?: number;
 }
 
 export interface RunningServer {
@@ -51,7 +52,7 @@ export async function startHttpsServer(
       cert: options.tls.cert,
       key: options.tls.key,
       minVersion: "TLSv1.2",
-      handshakeTimeout: TLS_HANDSHAKE_TIMEOUT_MS,
+      handshakeTimeout: options.handshakeTimeoutMs ?? TLS_HANDSHAKE_TIMEOUT_MS,
       // How often expired header/request timers are checked (default 30 s would let a stalled client linger).
       connectionsCheckingInterval: 1_000,
     },
