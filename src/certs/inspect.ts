@@ -76,3 +76,13 @@ export function checkServingPair(
   }
   return cert;
 }
+
+/** True when two PEM bundles hold the same certificates, whatever their order and line endings. */
+export function sameCertificates(a: string, b: string): boolean {
+  const prints = (bundle: string) =>
+    splitPemBundle(bundle)
+      .map((pem) => parseCertificate(pem).fingerprint256)
+      .sort();
+  const [left, right] = [prints(a), prints(b)];
+  return left.length > 0 && left.length === right.length && left.every((print, i) => print === right[i]);
+}
