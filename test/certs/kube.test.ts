@@ -17,7 +17,11 @@ import { manageCertificates } from "../../src/certs/self-managed.js";
 import { schemaErrors } from "../support/k8s-schema.js";
 
 const NS = "cvm-system";
-type Obj = Record<string, unknown> & { metadata: { name: string; resourceVersion?: string } };
+type Obj = Record<string, unknown> & {
+  apiVersion?: string;
+  kind?: string;
+  metadata: { name: string; resourceVersion?: string };
+};
 
 const state = {
   objects: new Map<string, Obj>(),
