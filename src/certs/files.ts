@@ -121,3 +121,27 @@ export async function ensureDevCertificates(
   await writeCertificateSet(dir, await generateCertificateSet(identity, now));
   return { created: true, reason };
 }
+
+export interface ServingPair {
+  cert: string;
+  key: string;
+  /** true when the files were missing or unusable and a throwaway pair stands in for them. */
+  placeholder: boolean;
+}
+
+/**
+ * The pair to start the HTTPS server with. In a cluster the Secret volume may still be empty
+ * (self-managed and cert-manager fill it after the pods start): the server then starts on a
+ * throwaway self-signed pair, which kubelet's HTTPS probes accept and the apiserver never trusts,
+ * and readiness waits until watchServingCertificate has loaded the real one.
+ */
+export async function initialServingPair(dir: string, identity: ServingIdentity): Promise<ServingPair> {
+  try {
+    const set = await readCertificateSet(dir);
+    checkServingPair(set.certPem, set.keyPem);
+    return { cert: set.certPem, key: set.keyPem, placeholder: false };
+  } catch {
+    const set = await generateCertificateSet(identity);
+    return { cert: set.certPem, key: set.keyPem, placeholder: true };
+  }
+}

@@ -11,8 +11,16 @@ import {
   type V1Secret,
   type AdmissionregistrationV1WebhookClientConfig,
 } from "@kubernetes/client-node";
-import type { CertificateStore, WebhookCaBundles } from "./self-managed.js";
-import type { ReplicaAddress } from "./served.js";
+import type { Config } from "../config/config.js";
+import type { Logger } from "../telemetry/logger.js";
+import { CertificateError, serviceDnsNames } from "./generate.js";
+import {
+  manageCertificates,
+  type CertificateStore,
+  type SelfManagedCertificates,
+  type WebhookCaBundles,
+} from "./self-managed.js";
+import { servedFingerprints, type ReplicaAddress } from "./served.js";
 import type { StoredCertificates } from "./rotation.js";
 
 const isNotFound = (err: unknown) => err instanceof ApiException && err.code === 404;
@@ -138,5 +146,38 @@ export async function readyReplicas(
     return slice.endpoints
       .filter((endpoint) => endpoint.conditions?.ready !== false)
       .flatMap((endpoint) => endpoint.addresses.map((host) => ({ host, port })));
+  });
+}
+
+export interface SelfManagedWiring {
+  config: Config;
+  kubeConfig: KubeConfig;
+  isLeader(): boolean;
+  logger: Logger;
+}
+
+/** Self-managed certificates wired to the cluster from the config (what `serve` starts in that mode). */
+export function startSelfManagedCertificates({
+  config,
+  kubeConfig,
+  isLeader,
+  logger,
+}: SelfManagedWiring): SelfManagedCertificates {
+  const { serviceName, secretName, webhookConfigurationName } = config.certificates;
+  const namespace = config.certificates.namespace || process.env["POD_NAMESPACE"] || "";
+  if (namespace === "")
+    throw new CertificateError(
+      "certificates.namespace is empty and POD_NAMESPACE is not set: cannot tell where the Secret lives",
+    );
+  const identity = { serviceName, namespace };
+  const servername = serviceDnsNames(serviceName, namespace)[2]!;
+  return manageCertificates({
+    identity,
+    store: secretStore(kubeConfig, namespace, secretName),
+    webhooks: webhookCaBundles(kubeConfig, webhookConfigurationName),
+    servedFingerprints: async () =>
+      servedFingerprints(await readyReplicas(kubeConfig, namespace, serviceName), servername),
+    isLeader,
+    logger,
   });
 }

@@ -5,7 +5,7 @@ import { mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ensureDevCertificates } from "../../src/certs/files.js";
+import { ensureDevCertificates, initialServingPair } from "../../src/certs/files.js";
 import { certsCommand } from "../../src/cli/certs.js";
 import { UsageError } from "../../src/cli/args.js";
 
@@ -60,6 +60,22 @@ describe("ensureDevCertificates", () => {
     expect(await ensureDevCertificates(dir, other)).toMatchObject({
       created: true,
       reason: expect.stringMatching(/not valid for webhook/),
+    });
+  });
+});
+
+describe("initialServingPair", () => {
+  it("uses the files when they hold a valid pair, and a throwaway pair while they do not", async () => {
+    const identity = { serviceName: "cvm-admission", namespace: "cvm-system" };
+    const placeholder = await initialServingPair(join(dir, "not-yet"), identity);
+    expect(placeholder.placeholder).toBe(true);
+    expect(new X509Certificate(placeholder.cert).checkHost("cvm-admission.cvm-system.svc")).toBeDefined();
+    await ensureDevCertificates(dir);
+    const real = await initialServingPair(dir, identity);
+    expect(real).toEqual({
+      cert: await readFile(join(dir, "tls.crt"), "utf8"),
+      key: await readFile(join(dir, "tls.key"), "utf8"),
+      placeholder: false,
     });
   });
 });

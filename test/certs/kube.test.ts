@@ -11,9 +11,14 @@ import { pino } from "pino";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { generateCertificateSet } from "../../src/certs/files.js";
 import { sameCertificates } from "../../src/certs/inspect.js";
-import { readyReplicas, secretStore, webhookCaBundles } from "../../src/certs/kube.js";
+import {
+  readyReplicas,
+  secretStore,
+  startSelfManagedCertificates,
+  webhookCaBundles,
+} from "../../src/certs/kube.js";
+import { defaultConfig } from "../../src/config/load.js";
 import { nextCertificates } from "../../src/certs/rotation.js";
-import { manageCertificates } from "../../src/certs/self-managed.js";
 import { schemaErrors } from "../support/k8s-schema.js";
 
 const NS = "cvm-system";
@@ -228,24 +233,30 @@ describe("Kubernetes adapters for self-managed certificates", () => {
     ]);
   });
 
-  it("a leader pass against the apiserver creates the Secret and injects caBundle everywhere", async () => {
-    const manager = manageCertificates({
-      identity,
-      store: secretStore(kubeConfig, NS, "cvm-admission-tls"),
-      webhooks: webhookCaBundles(kubeConfig, "cvm-admission"),
-      servedFingerprints: async () => undefined,
-      isLeader: () => true,
-      logger: pino({ level: "silent" }),
-      intervalMs: 3_600_000,
-    });
+  it("a leader pass wired from the config creates the Secret and injects caBundle everywhere", async () => {
+    const config = defaultConfig();
+    config.certificates.namespace = NS;
+    const logger = pino({ level: "silent" });
+    const manager = startSelfManagedCertificates({ config, kubeConfig, isLeader: () => true, logger });
     try {
       expect(await manager.reconcile()).toEqual(["created"]);
-      const stored = await secretStore(kubeConfig, NS, "cvm-admission-tls").read();
+      const stored = await secretStore(kubeConfig, NS, config.certificates.secretName).read();
       expect(stored).toBeDefined();
-      for (const bundle of await webhookCaBundles(kubeConfig, "cvm-admission").read())
-        expect(sameCertificates(bundle, stored!.caBundle)).toBe(true);
+      const bundles = await webhookCaBundles(kubeConfig, "cvm-admission").read();
+      expect(bundles).toHaveLength(2);
+      for (const bundle of bundles) expect(sameCertificates(bundle, stored!.caBundle)).toBe(true);
     } finally {
       manager.close();
+    }
+    config.certificates.namespace = "";
+    const saved = process.env["POD_NAMESPACE"];
+    delete process.env["POD_NAMESPACE"];
+    try {
+      expect(() =>
+        startSelfManagedCertificates({ config, kubeConfig, isLeader: () => true, logger }),
+      ).toThrow(/certificates.namespace is empty/);
+    } finally {
+      if (saved !== undefined) process.env["POD_NAMESPACE"] = saved;
     }
   });
 });
