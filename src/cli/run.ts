@@ -16,6 +16,11 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "mutate -f FILE [-o patched|patch|review] [--config F] [--cluster-view F]   mutate offline",
     load: async () => (await import("./mutate.js")).mutateCommand,
   },
+  certs: {
+    summary:
+      "certs generate [--out DIR] [--service NAME] [--namespace NS] [--dns N] [--ip A]   write ca.crt, tls.crt, tls.key",
+    load: async () => (await import("./certs.js")).certsCommand,
+  },
   config: {
     summary: "config print [--config F]   show the effective configuration",
     load: async () => (await import("./config.js")).configCommand,
