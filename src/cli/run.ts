@@ -25,6 +25,19 @@ const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }
     summary: "config print [--config F]   show the effective configuration",
     load: async () => (await import("./config.js")).configCommand,
   },
+  "check-node": {
+    summary:
+      "check-node [--kernel STRING] [--os NAME] [--os-image NAME] [--config F]   kernel verdict (this machine by default)",
+    load: async () => (await import("./check-node.js")).checkNodeCommand,
+  },
+  nodes: {
+    summary: "nodes [--cluster-view F] [-o table|json] [--config F]   every node with its verdict",
+    load: async () => (await import("./nodes.js")).nodesCommand,
+  },
+  doctor: {
+    summary: "doctor [--cluster-view F] [--config F]   preflight of a cluster for CVMs",
+    load: async () => (await import("./doctor.js")).doctorCommand,
+  },
 };
 
 const USER_ERRORS = [UsageError, ConfigError, ClusterViewFileError, CertificateError, SyntaxError];

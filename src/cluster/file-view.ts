@@ -33,7 +33,15 @@ function flatten(doc: unknown, where: string, out: KubeObject[]): void {
   if (typeof obj.kind !== "string") throw new ClusterViewFileError(`${where}: object has no kind`);
   if (obj.kind === "List" || obj.kind.endsWith("List")) {
     if (!Array.isArray(obj.items)) throw new ClusterViewFileError(`${where}: ${obj.kind} has no items array`);
-    obj.items.forEach((item, i) => flatten(item, `${where}.items[${i}]`, out));
+    // The apiserver sends a typed list's items without kind (a NodeList's items are Nodes).
+    const itemKind = obj.kind === "List" ? undefined : obj.kind.slice(0, -"List".length);
+    obj.items.forEach((item, i) => {
+      const typed =
+        itemKind && typeof item === "object" && item !== null && !("kind" in item)
+          ? { kind: itemKind, ...item }
+          : item;
+      flatten(typed, `${where}.items[${i}]`, out);
+    });
     return;
   }
   out.push(obj);

@@ -5,7 +5,7 @@
 // the operator forbids node writes (nodes.labels: false, the affinity then uses NFD labels).
 
 import type { Config } from "../../config/config.js";
-import { nodeJudgement } from "../../policies/nodes/eligibility.js";
+import { eligibleLabelValue, nodeJudgement } from "../../policies/nodes/eligibility.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import type { KubeClient } from "./kube-client.js";
 import type { LeaderElector } from "./lease.js";
@@ -20,7 +20,7 @@ export interface NodeLabels {
 export function desiredNodeLabels(node: LiveNodeFacts, config: Config): NodeLabels {
   const judgement = nodeJudgement(node, config.kernel.minimum);
   return {
-    label: judgement.verdict === "eligible" ? "true" : "false",
+    label: eligibleLabelValue(judgement),
     annotation: `${judgement.verdict}: ${judgement.reason}`,
   };
 }

@@ -6,15 +6,7 @@
 
 import type { KubeClient } from "./kube-client.js";
 import { KubeApiError } from "./kube-client.js";
-
-interface KubeObject {
-  metadata?: { name?: string; namespace?: string; resourceVersion?: string };
-}
-
-interface KubeList {
-  metadata?: { resourceVersion?: string; continue?: string };
-  items?: KubeObject[];
-}
+import { listAll, type KubeObject } from "./list.js";
 
 interface WatchEvent {
   type?: string;
@@ -154,27 +146,17 @@ export class Reflector<F> {
 
   /** A consistent paged list; the store becomes exactly its items (deletions missed while away included). */
   private async relist(): Promise<void> {
-    const fresh = new Map<string, F>();
-    let resourceVersion = "";
-    let continueToken: string | undefined;
-    do {
-      const page = await this.opts.client.request<KubeList>("GET", this.opts.path, {
-        query: {
-          labelSelector: this.opts.labelSelector,
-          limit: String(this.timing.pageSize),
-          continue: continueToken,
-        },
-        timeoutMs: this.timing.listTimeoutMs,
-      });
-      if (this.stopped) return;
-      for (const item of page.items ?? []) fresh.set(objectKey(item), this.opts.toFacts(item));
-      resourceVersion = page.metadata?.resourceVersion ?? "";
-      continueToken = page.metadata?.continue || undefined;
-    } while (continueToken !== undefined);
-
+    const list = await listAll<KubeObject>(this.opts.client, this.opts.path, {
+      labelSelector: this.opts.labelSelector,
+      pageSize: this.timing.pageSize,
+      timeoutMs: this.timing.listTimeoutMs,
+      cancelled: () => this.stopped,
+    });
+    if (list === undefined) return;
+    const fresh = new Map(list.items.map((item) => [objectKey(item), this.opts.toFacts(item)]));
     for (const key of [...this.store.keys()]) if (!fresh.has(key)) this.apply(key, undefined);
     for (const [key, facts] of fresh) this.apply(key, facts);
-    this.resourceVersion = resourceVersion;
+    this.resourceVersion = list.resourceVersion;
     this.heard = Date.now();
     this.synced = true;
   }

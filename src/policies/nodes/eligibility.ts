@@ -13,3 +13,8 @@ export function nodeJudgement(node: NodeFacts, minimum: string): KernelJudgement
   memo.set(node, { minimum, judgement });
   return judgement;
 }
+
+/** The value of the node eligibility label that matches a judgement. */
+export function eligibleLabelValue(judgement: KernelJudgement): "true" | "false" {
+  return judgement.verdict === "eligible" ? "true" : "false";
+}

@@ -1,0 +1,46 @@
+// `cvm-admission check-node [--kernel STRING] [--os NAME] [--os-image NAME] [--config F]`: the kernel verdict for a
+// kernelVersion and operatingSystem as a node would report them, or for this machine (`uname -r`,
+// and its /etc/os-release for the soft warnings). Exit 0 eligible, 1 not.
+
+import { readFileSync } from "node:fs";
+import { platform, release } from "node:os";
+import { loadConfig } from "../config/load.js";
+import { judgeKernel, type NodeOsInfo } from "../policies/nodes/kernel.js";
+import { parseCommandArgs } from "./args.js";
+import type { Command } from "./io.js";
+
+/** This machine as the kubelet would report it in status.nodeInfo. */
+function thisMachine(): NodeOsInfo {
+  const os = platform() === "win32" ? "windows" : platform();
+  let osImage = "";
+  try {
+    osImage = /^PRETTY_NAME="?([^"\n]*)"?$/m.exec(readFileSync("/etc/os-release", "utf8"))?.[1] ?? "";
+  } catch {
+    // no os-release (not Linux, or a minimal image): the verdict does not need it
+  }
+  return { operatingSystem: os, kernelVersion: release(), osImage };
+}
+
+export const checkNodeCommand: Command = async (args, io) => {
+  const { values } = parseCommandArgs("check-node", args, {
+    kernel: { type: "string" },
+    os: { type: "string" },
+    "os-image": { type: "string" },
+    config: { type: "string" },
+  });
+  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  // An explicit --kernel '' is judged as given (unparseable), never replaced by this machine's.
+  const base: NodeOsInfo =
+    values.kernel === undefined
+      ? thisMachine()
+      : { kernelVersion: values.kernel, operatingSystem: "", osImage: "" };
+  const info: NodeOsInfo = {
+    ...base,
+    ...(values.os === undefined ? {} : { operatingSystem: values.os }),
+    ...(values["os-image"] === undefined ? {} : { osImage: values["os-image"] }),
+  };
+  const judgement = judgeKernel(info, config.kernel.minimum);
+  io.stdout(`${judgement.verdict}: ${judgement.reason}\n`);
+  for (const warning of judgement.warnings) io.stdout(`warning: ${warning}\n`);
+  return judgement.verdict === "eligible" ? 0 : 1;
+};
