@@ -5,6 +5,7 @@
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import type { AdmissionRequest } from "../../../src/admission/types.js";
+import { bindingRequest } from "../../policies/nodes/support.js";
 import { startLiveCluster, type LiveCluster } from "../../../src/cluster/live/index.js";
 import { KubeClient } from "../../../src/cluster/live/kube-client.js";
 import { denyBindingToIneligibleNode } from "../../../src/policies/nodes/binding.js";
@@ -31,25 +32,6 @@ afterEach(async () => {
   await api.close();
 });
 
-function binding(podName: string, nodeName: string): AdmissionRequest {
-  return {
-    uid: "b1",
-    kind: { group: "", version: "v1", kind: "Binding" },
-    resource: { group: "", version: "v1", resource: "pods" },
-    subResource: "binding",
-    namespace: "work",
-    name: podName,
-    operation: "CREATE",
-    userInfo: { username: "system:kube-scheduler" },
-    object: {
-      apiVersion: "v1",
-      kind: "Binding",
-      metadata: { name: podName, namespace: "work" },
-      target: { kind: "Node", name: nodeName },
-    },
-  };
-}
-
 describe("startLiveCluster", () => {
   it("leads, labels nodes, records denials, and releases the lease on stop", async () => {
     await eventually(() => expect(live.elector?.isLeader()).toBe(true));
@@ -73,12 +55,12 @@ describe("backstop through the live view", () => {
     expect(live.view.cvmPod("work", "vm")).toBeUndefined();
     const ctx = (request: AdmissionRequest) => ({ request, view: live.view, config });
 
-    const denied = await denyBindingToIneligibleNode(ctx(binding("vm", "old")));
+    const denied = await denyBindingToIneligibleNode(ctx(bindingRequest("vm", "old")));
     expect(denied.allowed).toBe(false);
     expect(denied.allowed === false && denied.reasons[0]).toMatch(
       /^CVM pod work\/vm cannot be bound to node old: kernel "4\.15\.0-1034-aws"/,
     );
-    expect((await denyBindingToIneligibleNode(ctx(binding("web", "old")))).allowed).toBe(true);
+    expect((await denyBindingToIneligibleNode(ctx(bindingRequest("web", "old")))).allowed).toBe(true);
     const reads = api.requests.filter((r) => r.path.startsWith("/api/v1/namespaces/work/pods/"));
     expect(reads.map((r) => r.path)).toEqual([
       "/api/v1/namespaces/work/pods/vm",
@@ -86,7 +68,7 @@ describe("backstop through the live view", () => {
     ]);
 
     const before = api.requests.length;
-    expect((await denyBindingToIneligibleNode(ctx(binding("web", "good")))).allowed).toBe(true);
+    expect((await denyBindingToIneligibleNode(ctx(bindingRequest("web", "good")))).allowed).toBe(true);
     expect(api.requests.length).toBe(before); // eligible cached node: no request at all
   });
 });

@@ -18,6 +18,7 @@ import {
   denyPodCreateOnIneligibleNode,
 } from "../../../src/policies/nodes/binding.js";
 import { bindingDenials } from "../../../src/policies/nodes/metrics.js";
+import { bindingRequest } from "./support.js";
 
 const config = defaultConfig();
 const nodeList = JSON.parse(
@@ -93,25 +94,6 @@ beforeEach(() => {
     config,
   );
 });
-
-function bindingRequest(podName: string, nodeName: string | undefined): AdmissionRequest {
-  return {
-    uid: "u1",
-    kind: { group: "", version: "v1", kind: "Binding" },
-    resource: { group: "", version: "v1", resource: "pods" },
-    subResource: "binding",
-    namespace: "work",
-    name: podName,
-    operation: "CREATE",
-    userInfo: { username: "system:kube-scheduler" },
-    object: {
-      apiVersion: "v1",
-      kind: "Binding",
-      metadata: { name: podName, namespace: "work" },
-      target: nodeName === undefined ? {} : { apiVersion: "v1", kind: "Node", name: nodeName },
-    },
-  };
-}
 
 function createRequest(object: V1Pod): AdmissionRequest {
   return {
