@@ -106,11 +106,13 @@ export async function generateCertificateAuthority(
   cert.serialNumber = randomSerialHex();
   validity(cert, options, CA_VALIDITY_DAYS);
   // A timestamp in the name keeps successive CAs distinguishable in a bundle during a rollover.
+  // node-forge encodes it as a PrintableString, which Go's x509 (the apiserver) rejects for any
+  // character outside [A-Za-z0-9 '()+,-./:=?]: no "@" here.
   const subject = [
     {
       name: "commonName",
       value:
-        options.commonName ?? `cvm-admission-ca@${Math.floor((options.now ?? new Date()).getTime() / 1000)}`,
+        options.commonName ?? `cvm-admission-ca-${Math.floor((options.now ?? new Date()).getTime() / 1000)}`,
     },
   ];
   cert.setSubject(subject);

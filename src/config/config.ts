@@ -33,7 +33,6 @@ export interface Config {
     namespace: string;
     secretName: string;
     webhookConfigurationName: string;
-    keyAlgorithm: "rsa" | "ecdsa";
   };
   logging: { level: "fatal" | "error" | "warn" | "info" | "debug" | "trace" };
 }

@@ -128,7 +128,6 @@ export const CONFIG_SCHEMA = {
         namespace: { type: "string", default: "" },
         secretName: { type: "string", minLength: 1, default: "cvm-admission-tls" },
         webhookConfigurationName: { type: "string", minLength: 1, default: "cvm-admission" },
-        keyAlgorithm: { enum: ["rsa", "ecdsa"], default: "rsa" },
       },
     },
     logging: {

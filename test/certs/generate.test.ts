@@ -36,6 +36,13 @@ describe("generated certificates", async () => {
     expect(leaf.checkPrivateKey(createPrivateKey(serving.keyPem))).toBe(true);
   });
 
+  it("names only characters a PrintableString allows, so Go's x509 (the apiserver) parses the caBundle", () => {
+    for (const cert of [caCert, leaf]) {
+      expect(cert.subject).toMatch(/^CN=[A-Za-z0-9 '()+,\-./:=?]+$/);
+      expect(cert.issuer).toMatch(/^CN=[A-Za-z0-9 '()+,\-./:=?]+$/);
+    }
+  });
+
   it("keys are RSA-2048", () => {
     expect(leaf.publicKey.asymmetricKeyType).toBe("rsa");
     expect(leaf.publicKey.asymmetricKeyDetails?.modulusLength).toBe(2048);
