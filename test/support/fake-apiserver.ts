@@ -111,7 +111,7 @@ export interface FakeApiServer {
   bookmark(): void;
   /** Destroys the socket of every open watch (a dropped connection, no terminating chunk). */
   dropWatches(): number;
-  /** Open watches stop receiving anything (a stalled proxy); new events are not delivered to them. */
+  /** Open watches go silent (a stalled proxy): no events, no bookmarks, no end at timeoutSeconds. */
   stallWatches(): void;
   /** Ends every open watch cleanly, as the apiserver does at timeoutSeconds. */
   endWatches(): void;
@@ -377,7 +377,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     }
     watchers.add(w);
     const timeout = q["timeoutSeconds"] ? Number(q["timeoutSeconds"]) * 1000 : undefined;
-    const timer = timeout === undefined ? undefined : setTimeout(() => res.end(), timeout);
+    // A stalled watch does not even end at its timeout: only the client's idle deadline gets out.
+    const timer = timeout === undefined ? undefined : setTimeout(() => w.stalled || res.end(), timeout);
     const forget = () => {
       clearTimeout(timer);
       watchers.delete(w);

@@ -136,11 +136,14 @@ export class Reflector<F> {
 
   private sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      this.abort.signal.addEventListener("abort", () => {
+      const signal = this.abort.signal;
+      const wake = () => {
         clearTimeout(timer);
+        signal.removeEventListener("abort", wake);
         resolve();
-      });
+      };
+      const timer = setTimeout(wake, ms);
+      signal.addEventListener("abort", wake);
     });
   }
 

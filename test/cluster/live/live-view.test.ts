@@ -8,6 +8,8 @@ import type { V1Node } from "@kubernetes/client-node";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { nodeFacts } from "../../../src/cluster/facts.js";
 import type { LiveClusterView, LiveNodeFacts } from "../../../src/cluster/live/live-view.js";
+import { watchRestarts } from "../../../src/cluster/live/metrics.js";
+import { registry } from "../../../src/telemetry/metrics.js";
 import { startFakeApiServer, type FakeApiServer } from "../../support/fake-apiserver.js";
 import { eventually, listRequests, liveView, namespace, node, pod, watchRequests } from "./support.js";
 
@@ -43,6 +45,10 @@ function expectNodesConverged(): void {
     .sort((a, b) => a.name.localeCompare(b.name));
   expect(cached).toEqual(expected);
 }
+
+const restarts = async (resource: string, reason: string) =>
+  (await watchRestarts.get()).values.find((v) => v.labels.resource === resource && v.labels.reason === reason)
+    ?.value ?? 0;
 
 async function started(): Promise<void> {
   view.start();
@@ -170,11 +176,16 @@ describe("watch", () => {
 
   it("restarts a stalled watch after its idle deadline and catches up", async () => {
     await started();
+    const errorsBefore = await restarts("nodes", "error");
     api.stallWatches();
     api.put("nodes", node("n7", "6.12.55+"));
-    // timeoutSeconds is 1-2 s and the grace 400 ms: the stalled watch is abandoned and resumed.
+    // timeoutSeconds is 1-2 s and the grace 400 ms: the silent watch is abandoned and resumed.
     await eventually(expectNodesConverged, 6000);
     expect(view.node("n7")?.kernelVersion).toBe("6.12.55+");
+    expect(await restarts("nodes", "error")).toBe(errorsBefore + 1);
+    const watches = watchRequests(api, "/api/v1/nodes");
+    expect(watches[1]!.query["resourceVersion"]).toBe(watches[0]!.query["resourceVersion"]); // resumed, not relisted
+    expect(listRequests(api, "/api/v1/nodes")).toHaveLength(3);
   });
 
   it("rewatches from where it was when the server ends a watch at timeoutSeconds", async () => {
@@ -201,6 +212,20 @@ describe("watch", () => {
     api.dropWatches();
     api.put("nodes", node("n6", "5.10.25-linuxkit"));
     await eventually(expectNodesConverged, 8000);
+  });
+});
+
+describe("metrics", () => {
+  it("reports nodes by verdict and each cache's age while started, nothing after stop", async () => {
+    await started();
+    const text = await registry.metrics();
+    expect(text).toMatch(/^cvm_admission_nodes\{verdict="eligible"\} 3$/m);
+    expect(text).toMatch(/^cvm_admission_nodes\{verdict="below-minimum"\} 2$/m);
+    expect(text).toMatch(/^cvm_admission_cache_age_seconds\{resource="pods"\} \d/m);
+    await view.stop();
+    const after = await registry.metrics();
+    expect(after).toMatch(/^cvm_admission_nodes\{verdict="eligible"\} 0$/m);
+    expect(after).not.toMatch(/^cvm_admission_cache_age_seconds\{/m);
   });
 });
 
