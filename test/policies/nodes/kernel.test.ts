@@ -2,6 +2,7 @@
 // its source) and the parsing pitfalls of cvm-spec §4.3.
 
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { judgeKernel, parseKernelRelease, parseMinimum } from "../../../src/policies/nodes/kernel.js";
 
@@ -158,5 +159,32 @@ describe("soft warnings (cvm-spec §4.1)", () => {
     expect(
       judgeKernel({ kernelVersion: "4.14.32-rancher2", osImage: "RancherOS v1.4.0" }, "5.4").warnings,
     ).toEqual([]);
+  });
+});
+
+describe("numeric comparison (property)", () => {
+  it("agrees with (major, minor) compared as numbers, whatever the suffix", () => {
+    const part = fc.integer({ min: 0, max: 9999 });
+    const suffix = fc.constantFrom(
+      "",
+      ".0",
+      ".55+",
+      "-1034-aws",
+      ".107.1-2.cm2",
+      "-1160.el7.x86_64",
+      "-flatcar",
+      "-talos",
+    );
+    fc.assert(
+      fc.property(part, part, suffix, part, part, (major, minor, tail, minMajor, minMinor) => {
+        const verdict = judgeKernel(
+          { kernelVersion: `${major}.${minor}${tail}` },
+          `${minMajor}.${minMinor}`,
+        ).verdict;
+        const meets = major > minMajor || (major === minMajor && minor >= minMinor);
+        expect(verdict).toBe(meets ? "eligible" : "below-minimum");
+      }),
+      { numRuns: 2000 },
+    );
   });
 });
