@@ -2,23 +2,29 @@
 // HTTPS server and (in a cluster) the leader's background work; shuts all of it down on SIGTERM.
 
 import { join } from "node:path";
-import { ensureDevCertificates, readCertificateSet } from "../certs/files.js";
+import { KubeConfig } from "@kubernetes/client-node";
+import { ensureDevCertificates, initialServingPair, readCertificateSet } from "../certs/files.js";
+import { startSelfManagedCertificates } from "../certs/kube.js";
+import { watchServingCertificate, type CertificateWatch } from "../certs/reload.js";
 import { EMBEDDED_VIEW_FILE, FileClusterView } from "../cluster/file-view.js";
-import type { ClusterView } from "../cluster/view.js";
+import { startLiveCluster, type LiveCluster } from "../cluster/live/index.js";
+import { KubeClient } from "../cluster/live/kube-client.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
 import { createApp } from "../server/app.js";
-import { startHttpsServer } from "../server/https.js";
+import { startHttpsServer, type TlsPair } from "../server/https.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import type { Command } from "./io.js";
 
-function resolveConfig(values: {
+interface ServeFlags {
   config?: string;
   port?: string;
   "cluster-view"?: string;
   "certs-dir"?: string;
-}): Config {
+}
+
+function resolveConfig(values: ServeFlags): Config {
   const config = loadConfig(values.config === undefined ? {} : { file: values.config });
   if (values.port !== undefined) {
     const port = Number(values.port);
@@ -31,22 +37,22 @@ function resolveConfig(values: {
   return config;
 }
 
-function openView(config: Config): ClusterView {
-  const source = config.cluster.source;
-  if (source === "embedded") return FileClusterView.fromFile(EMBEDDED_VIEW_FILE, config);
-  return FileClusterView.fromFile(source, config);
-}
-
-/** Operator-supplied files (--certs-dir) are used as they are; otherwise a development set is
- * created under certs/ and reused until due for renewal. */
-async function servingPair(config: Config, operatorSupplied: boolean, logger: Logger) {
+/** The first serving pair. Without a cluster and without --certs-dir, a development set is created
+ * under certs/ and reused. Otherwise the files are the operator's (or the mounted Secret's): until
+ * they exist a throwaway pair is served and /readyz stays 503. */
+async function firstServingPair(config: Config, development: boolean, logger: Logger): Promise<TlsPair> {
   const dir = config.server.certsDir;
-  if (!operatorSupplied) {
+  if (development) {
     const ensured = await ensureDevCertificates(dir);
     if (ensured.created) logger.info({ dir, reason: ensured.reason }, "generated development certificates");
+    const set = await readCertificateSet(dir);
+    return { cert: set.certPem, key: set.keyPem };
   }
-  const set = await readCertificateSet(dir);
-  return { cert: set.certPem, key: set.keyPem };
+  const { serviceName } = config.certificates;
+  const namespace = config.certificates.namespace || process.env["POD_NAMESPACE"] || "default";
+  const pair = await initialServingPair(dir, { serviceName, namespace });
+  if (pair.placeholder) logger.warn({ dir }, "no serving certificate yet; serving a placeholder, not ready");
+  return pair;
 }
 
 function announce(logger: Logger, config: Config, port: number): void {
@@ -69,24 +75,66 @@ export const serveCommand: Command = async (args) => {
   });
   const config = resolveConfig(values);
   const logger = createLogger(config.logging.level);
-  const view = openView(config);
+
+  let kubeConfig: KubeConfig | undefined;
+  let live: LiveCluster | undefined;
+  if (config.cluster.source === "live") {
+    kubeConfig = new KubeConfig();
+    kubeConfig.loadFromDefault();
+    live = startLiveCluster(config, logger, new KubeClient(kubeConfig));
+  }
+  const view =
+    live?.view ??
+    FileClusterView.fromFile(
+      config.cluster.source === "embedded" ? EMBEDDED_VIEW_FILE : config.cluster.source,
+      config,
+    );
+
+  const development = live === undefined && values["certs-dir"] === undefined;
+  let certificates: CertificateWatch | undefined;
   const running = await startHttpsServer(
-    createApp({ view, config, logger, isReady: () => view.isSynced() && !running.isShuttingDown() }),
+    createApp({
+      view,
+      config,
+      logger,
+      ...(live ? { events: live.recorder } : {}),
+      isReady: () => view.isSynced() && certificates?.current() !== undefined && !running.isShuttingDown(),
+    }),
     {
-      tls: await servingPair(config, values["certs-dir"] !== undefined, logger),
+      tls: await firstServingPair(config, development, logger),
       port: config.server.port,
       host: config.server.host,
       maxConnections: config.server.maxConnections,
     },
   );
+  // Every replica follows its certificate files (a mounted Secret updates in place).
+  certificates = await watchServingCertificate({
+    dir: config.server.certsDir,
+    server: running.server,
+    logger,
+  });
+  const elector = live?.elector;
+  const selfManaged =
+    kubeConfig && config.certificates.mode === "selfManaged"
+      ? startSelfManagedCertificates({
+          config,
+          kubeConfig,
+          isLeader: () => elector?.isLeader() ?? true,
+          logger,
+        })
+      : undefined;
   announce(logger, config, running.port);
 
   const stop = (signal: string) => {
     logger.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
-    void running.shutdown().then(() => {
+    void (async () => {
+      await running.shutdown();
+      certificates?.close();
+      selfManaged?.close();
+      await live?.stop();
       logger.info("shut down cleanly");
       process.exit(0);
-    });
+    })();
   };
   process.once("SIGTERM", () => stop("SIGTERM"));
   process.once("SIGINT", () => stop("SIGINT"));
