@@ -196,13 +196,17 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
       namespaceSelector: Record<string, unknown>;
       clientConfig: Record<string, unknown>;
     };
-    let mutating: Manifest, validating: Manifest, mutatingHook: Webhook, validatingHook: Webhook;
+    let mutating: Manifest,
+      validating: Manifest,
+      mutatingHook: Webhook,
+      validatingHook: Webhook,
+      statusHook: Webhook;
     beforeAll(() => {
       const manifests = render(r);
       mutating = find(manifests, "MutatingWebhookConfiguration");
       validating = find(manifests, "ValidatingWebhookConfiguration");
       [mutatingHook] = mutating["webhooks"] as [Webhook];
-      [validatingHook] = validating["webhooks"] as [Webhook];
+      [validatingHook, statusHook] = validating["webhooks"] as [Webhook, Webhook];
     });
     const exclusion = {
       key: "kubernetes.io/metadata.name",
@@ -210,14 +214,12 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
       values: ["kube-system", "cvm-system"],
     };
 
-    it("both are named cvm-admission, fail closed, NoneOnDryRun, v1 reviews, one webhook each", () => {
+    it("both are named cvm-admission, fail closed, NoneOnDryRun, v1 reviews", () => {
       expect(mutating.metadata.name).toBe("cvm-admission");
       expect(validating.metadata.name).toBe("cvm-admission");
-      for (const [config, hook] of [
-        [mutating, mutatingHook],
-        [validating, validatingHook],
-      ] as const) {
-        expect(config["webhooks"]).toHaveLength(1);
+      expect(mutating["webhooks"]).toHaveLength(1);
+      expect(validating["webhooks"]).toHaveLength(2);
+      for (const hook of [mutatingHook, validatingHook, statusHook]) {
         expect(hook).toMatchObject({
           failurePolicy: "Fail",
           sideEffects: "NoneOnDryRun",
@@ -276,6 +278,28 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
         UPDATE: ["pods", "pods/ephemeralcontainers", "pods/resize"],
         CONNECT: ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy"],
       });
+    });
+
+    it("validating pods/status only when labels or annotations change, in opted-in namespaces", () => {
+      expect(statusHook).toMatchObject({
+        name: "pods-status.validate.cvm.dev",
+        timeoutSeconds: 3,
+        namespaceSelector: validatingHook.namespaceSelector,
+        rules: [
+          {
+            apiGroups: [""],
+            apiVersions: ["v1"],
+            operations: ["UPDATE"],
+            resources: ["pods/status"],
+            scope: "Namespaced",
+          },
+        ],
+      });
+      const [condition] = statusHook["matchConditions"] as [{ name: string; expression: string }];
+      expect(condition.expression).toMatch(/object\.metadata\.labels.*!=.*oldObject\.metadata\.labels/s);
+      expect(condition.expression).toMatch(
+        /object\.metadata\.annotations.*!=.*oldObject\.metadata\.annotations/s,
+      );
     });
 
     it("keep their fixed names and exclude the release namespace under another release", () => {
