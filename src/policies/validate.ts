@@ -3,12 +3,12 @@
 
 import { ACCESS_VALIDATORS } from "./access/index.js";
 import type { PolicyContext, Validator } from "./context.js";
-import { allow, combine, type Decision } from "./decision.js";
+import { combine, type Decision } from "./decision.js";
 import { validateIstio } from "./istio/validation.js";
+import { NODE_VALIDATORS } from "./nodes/binding.js";
 
-const VALIDATORS: readonly Validator[] = [validateIstio, ...ACCESS_VALIDATORS];
+const VALIDATORS: readonly Validator[] = [...NODE_VALIDATORS, validateIstio, ...ACCESS_VALIDATORS];
 
 export async function validate(ctx: PolicyContext): Promise<Decision> {
-  if (VALIDATORS.length === 0) return allow();
   return combine(await Promise.all(VALIDATORS.map((check) => check(ctx))));
 }
