@@ -51,8 +51,21 @@ function checkNodes(report: Report, nodes: NodeFacts[], config: Config): void {
   else ok(report, `${counts.get("eligible")!.length} of ${rows.length} nodes can run CVMs`);
   const stale = rows.filter((r) => !r.labelAgrees);
   if (config.nodes.labels && stale.length > 0)
-    warn(report, `${stale.length} nodes whose ${config.labels.nodeEligible} label disagrees with the verdict ` +
-      `(the leader fixes them while the webhook runs): ${stale.map((r) => r.name).join(", ")}`); // prettier-ignore
+    warn(report, `${stale.length} node(s) whose ${config.labels.nodeEligible} label disagrees with the verdict ` +
+      `(the leader fixes them while the webhook runs): ${listed(stale.map((r) => r.name))}`); // prettier-ignore
+  // The softer sysbox requirements, grouped: thousands of identical nodes make one line each.
+  const softWarnings = new Map<string, string[]>();
+  for (const row of rows)
+    for (const w of row.warnings) softWarnings.set(w, [...(softWarnings.get(w) ?? []), row.name]);
+  for (const [text, names] of softWarnings) warn(report, `${listed(names)}: ${text}`);
+}
+
+const SHOWN_NAMES = 5;
+
+/** Names for a line of the report: the first few, then how many more. */
+function listed(names: readonly string[]): string {
+  const more = names.length - SHOWN_NAMES;
+  return names.slice(0, SHOWN_NAMES).join(", ") + (more > 0 ? ` and ${more} more` : "");
 }
 
 /** The webhook's own Pod Security pre-check, run for a bare CVM pod in the namespace. */

@@ -74,6 +74,28 @@ describe("doctor (live cluster)", () => {
     expect(result.stdout).toMatch(/3 problems, \d+ warnings\n$/);
   });
 
+  it("warns about the softer sysbox requirements, one line per warning for all nodes", async () => {
+    for (let i = 0; i < 7; i++)
+      api.put("nodes", {
+        metadata: { name: `al2-${i}` },
+        status: {
+          nodeInfo: {
+            kernelVersion: "5.10.236-228.935.amzn2.x86_64",
+            operatingSystem: "linux",
+            osImage: "Amazon Linux 2",
+          },
+        },
+      });
+    const result = await runCli(["doctor"]);
+    expect(result.status).toBe(0);
+    const lines = result.stdout.split("\n").filter((l) => l.includes("below 5.12"));
+    expect(lines).toEqual([
+      expect.stringMatching(
+        /^ {2}warning {2}al2-0, al2-1, al2-2, al2-3, al2-4 and 2 more: kernel 5\.10 is below 5\.12/,
+      ),
+    ]);
+  });
+
   it("requires the RuntimeClass for the runtimeclass form", async () => {
     const dir = mkdtempSync(join(tmpdir(), "doctor-"));
     writeFileSync(join(dir, "config.yaml"), "form: runtimeclass\n");
