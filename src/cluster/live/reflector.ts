@@ -103,25 +103,30 @@ export class Reflector<F> {
   private async run(): Promise<void> {
     let failures = 0;
     while (!this.stopped) {
+      let watchBegan: number | undefined;
       try {
         if (this.resourceVersion === "") await this.relist();
-        const began = Date.now();
+        watchBegan = Date.now();
         await this.watch();
         if (this.stopped) break;
         this.opts.onRestart?.("closed");
         // A server that ends every watch at once must not make us spin.
-        failures = Date.now() - began < this.timing.backoffInitialMs ? failures + 1 : 0;
+        failures = Date.now() - watchBegan < this.timing.backoffInitialMs ? failures + 1 : 0;
         if (failures > 0) await this.sleep(this.backoff(failures));
       } catch (err) {
         if (this.stopped) break;
+        // A watch that was healthy for a while starts the backoff afresh.
+        if (watchBegan !== undefined && Date.now() - watchBegan > this.timing.backoffMaxMs) failures = 0;
+        failures++;
         const gone = err instanceof Expired || (err instanceof KubeApiError && err.status === 410);
         if (gone && this.resourceVersion !== "") {
           // Our resourceVersion is older than the apiserver's history: only a fresh list can catch up.
+          // Relist at once the first time; a server that expires us again right away gets backoff.
           this.resourceVersion = "";
           this.opts.onRestart?.("expired");
+          if (failures > 1) await this.sleep(this.backoff(failures - 1));
           continue;
         }
-        failures++;
         this.opts.onRestart?.("error", err as Error);
         await this.sleep(this.backoff(failures));
       }

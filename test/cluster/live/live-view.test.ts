@@ -174,6 +174,19 @@ describe("watch", () => {
     expect(changes).toHaveLength(3);
   });
 
+  it("backs off when the apiserver expires every watch right after the relist", async () => {
+    await started();
+    api.failNext(4, 410, (r) => r.path === "/api/v1/nodes" && r.query["watch"] === "true");
+    const began = Date.now();
+    api.dropWatches();
+    api.put("nodes", node("n9", "6.1.94"));
+    // One relist (3 pages) per 410; from the second on each waited (backoff from 20 ms, jitter to half).
+    await eventually(() => expect(listRequests(api, "/api/v1/nodes")).toHaveLength(3 + 4 * 3));
+    await eventually(() => expect(api.openWatches("nodes")).toBe(1));
+    expectNodesConverged();
+    expect(Date.now() - began).toBeGreaterThanOrEqual(10 + 10 + 20 + 40 + 80 - 10);
+  });
+
   it("restarts a stalled watch after its idle deadline and catches up", async () => {
     await started();
     const errorsBefore = await restarts("nodes", "error");
