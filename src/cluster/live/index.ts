@@ -7,14 +7,14 @@ import type { Logger } from "../../telemetry/logger.js";
 import { EventRecorder } from "./events.js";
 import type { KubeClient } from "./kube-client.js";
 import { labelNodesWhileLeading } from "./labeller.js";
-import { leaderElectorFromConfig, type LeaderElector } from "./lease.js";
+import { leaderElectorFromConfig, SoleLeader, type Leadership } from "./lease.js";
 import { LiveClusterView } from "./live-view.js";
 import { defaultKubeClient } from "./snapshot.js";
 
 export interface LiveCluster {
   view: LiveClusterView;
-  /** Undefined when leaderElection.enabled is false (then this replica does no leader-only work). */
-  elector: LeaderElector | undefined;
+  /** The Lease election, or (leaderElection.enabled: false) this replica leading alone. */
+  elector: Leadership;
   recorder: EventRecorder;
   client: KubeClient;
   /** Stops watches and leadership (releasing the lease); call on shutdown. */
@@ -23,11 +23,13 @@ export interface LiveCluster {
 
 export function startLiveCluster(config: Config, logger: Logger, client = defaultKubeClient()): LiveCluster {
   const view = new LiveClusterView(client, config, { logger });
-  const elector = config.leaderElection.enabled ? leaderElectorFromConfig(client, config, logger) : undefined;
-  const detach = elector ? labelNodesWhileLeading(elector, view, client, config, logger) : () => {};
+  const elector = config.leaderElection.enabled
+    ? leaderElectorFromConfig(client, config, logger)
+    : new SoleLeader();
+  const detach = labelNodesWhileLeading(elector, view, client, config, logger);
   const recorder = new EventRecorder(client, 100, logger);
   view.start();
-  elector?.start();
+  elector.start();
   return {
     view,
     elector,
@@ -35,7 +37,7 @@ export function startLiveCluster(config: Config, logger: Logger, client = defaul
     client,
     async stop() {
       detach();
-      await elector?.stop();
+      await elector.stop();
       await view.stop();
       await recorder.flush();
     },
@@ -43,5 +45,5 @@ export function startLiveCluster(config: Config, logger: Logger, client = defaul
 }
 
 export { EventRecorder, noDenialRecorder, type DenialRecorder } from "./events.js";
-export { LeaderElector } from "./lease.js";
+export { LeaderElector, SoleLeader, type Leadership } from "./lease.js";
 export { LiveClusterView } from "./live-view.js";

@@ -8,7 +8,7 @@ import type { Config } from "../../config/config.js";
 import { eligibleLabelValue, nodeJudgement } from "../../policies/nodes/eligibility.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import type { KubeClient } from "./kube-client.js";
-import type { LeaderElector } from "./lease.js";
+import type { Leadership } from "./lease.js";
 import { ELIGIBILITY_ANNOTATION, type LiveClusterView, type LiveNodeFacts } from "./live-view.js";
 
 export interface NodeLabels {
@@ -129,7 +129,7 @@ export class NodeLabeller {
  * function that detaches it.
  */
 export function labelNodesWhileLeading(
-  elector: LeaderElector,
+  elector: Leadership,
   view: LiveClusterView,
   client: KubeClient,
   config: Config,

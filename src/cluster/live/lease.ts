@@ -58,7 +58,47 @@ function podNamespace(): string {
   }
 }
 
-export class LeaderElector {
+/** Who does the once-per-cluster work: the Lease holder, or this replica alone when election is off. */
+export interface Leadership {
+  isLeader(): boolean;
+  /** Called now if already leading, and at every start of leadership; returns the unsubscribe. */
+  onStartedLeading(listener: Listener): () => void;
+  onStoppedLeading(listener: Listener): () => void;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+/** leaderElection.enabled: false: a single replica that leads from start() until stop(). */
+export class SoleLeader implements Leadership {
+  private leading = false;
+  private readonly started = new Set<Listener>();
+  private readonly stopped = new Set<Listener>();
+
+  isLeader(): boolean {
+    return this.leading;
+  }
+  onStartedLeading(listener: Listener): () => void {
+    this.started.add(listener);
+    if (this.leading) listener();
+    return () => this.started.delete(listener);
+  }
+  onStoppedLeading(listener: Listener): () => void {
+    this.stopped.add(listener);
+    return () => this.stopped.delete(listener);
+  }
+  start(): void {
+    if (this.leading) return;
+    this.leading = true;
+    this.started.forEach((listener) => listener());
+  }
+  async stop(): Promise<void> {
+    if (!this.leading) return;
+    this.leading = false;
+    this.stopped.forEach((listener) => listener());
+  }
+}
+
+export class LeaderElector implements Leadership {
   private leading = false;
   private stopped = true;
   private loop: Promise<void> | undefined;

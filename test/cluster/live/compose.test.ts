@@ -34,7 +34,7 @@ afterEach(async () => {
 
 describe("startLiveCluster", () => {
   it("leads, labels nodes, records denials, and releases the lease on stop", async () => {
-    await eventually(() => expect(live.elector?.isLeader()).toBe(true));
+    await eventually(() => expect(live.elector.isLeader()).toBe(true));
     await eventually(() =>
       expect(api.get("nodes", "old")?.metadata?.labels?.["cvm.dev/eligible"]).toBe("false"),
     );
@@ -44,6 +44,28 @@ describe("startLiveCluster", () => {
     await live.stop();
     const lease = api.get("leases", config.leaderElection.leaseName, "cvm-system");
     expect((lease?.spec as { holderIdentity?: string }).holderIdentity).toBe("");
+  });
+});
+
+describe("startLiveCluster without leader election", () => {
+  it("labels nodes as the sole leader from start to stop", async () => {
+    const alone = testConfig();
+    alone.leaderElection.enabled = false;
+    const single = startLiveCluster(alone, silentLogger, new KubeClient(api.kubeConfig()));
+    try {
+      expect(single.elector.isLeader()).toBe(true);
+      await eventually(() =>
+        expect(api.get("nodes", "old")?.metadata?.labels?.["cvm.dev/eligible"]).toBe("false"),
+      );
+    } finally {
+      await single.stop();
+    }
+    expect(single.elector.isLeader()).toBe(false);
+    expect(
+      api.requests.filter(
+        (r) => r.path.includes("/leases") && r.method !== "GET" && !r.path.includes("cvm-system"),
+      ),
+    ).toEqual([]);
   });
 });
 

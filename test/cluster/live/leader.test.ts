@@ -101,7 +101,8 @@ describe("leader election", () => {
   it("relabels a node whose kernel changed (after a reboot), writing metadata only", async () => {
     const a = replica("a");
     await eventually(() => expect(a.elector.isLeader()).toBe(true));
-    await eventually(() => expect(labelOf("old")).toBe("false"));
+    await eventually(() => expect(patches()).toHaveLength(3)); // good, old, win
+    await eventually(() => expect(labelOf("win")).toBe("false"));
     const before = patches().length;
     const upgraded = node("old", "5.15.0-1020-azure");
     upgraded.metadata!.labels = { ...api.get("nodes", "old")!.metadata!.labels };
@@ -116,7 +117,7 @@ describe("leader election", () => {
     const a = replica("a");
     await eventually(() => expect(a.elector.isLeader()).toBe(true));
     const b = replica("b");
-    await eventually(() => expect(labelOf("good")).toBe("true"));
+    await eventually(() => expect(patches()).toHaveLength(3));
     await a.elector.stop();
     expect(a.elector.isLeader()).toBe(false);
     const stoppedAt = Date.now();
