@@ -10,6 +10,7 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Config } from "../../config/config.js";
+import { ConfigError } from "../../config/load.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import { KubeApiError, type KubeClient } from "./kube-client.js";
 
@@ -274,6 +275,16 @@ export class LeaderElector implements Leadership {
 /** The elector `serve` runs in a cluster, from the leaderElection config keys. */
 export function leaderElectorFromConfig(client: KubeClient, config: Config, logger?: Logger): LeaderElector {
   const le = config.leaderElection;
+  // As client-go insists: a leader must give up (renew deadline) before others may take over (lease
+  // duration), and must get several tries (retry period, with jitter) within its deadline.
+  if (!(
+    le.leaseDurationSeconds > le.renewDeadlineSeconds && le.renewDeadlineSeconds > le.retryPeriodSeconds * 1.2
+  )) {
+    throw new ConfigError(
+      `leaderElection: need leaseDurationSeconds (${le.leaseDurationSeconds}) > renewDeadlineSeconds ` +
+        `(${le.renewDeadlineSeconds}) > 1.2 x retryPeriodSeconds (${le.retryPeriodSeconds}), or two replicas could lead at once`,
+    );
+  }
   return new LeaderElector({
     client,
     namespace: le.namespace || podNamespace(),

@@ -5,9 +5,10 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { KubeClient } from "../../../src/cluster/live/kube-client.js";
 import { labelNodesWhileLeading } from "../../../src/cluster/live/labeller.js";
-import { LeaderElector, microTime } from "../../../src/cluster/live/lease.js";
+import { LeaderElector, leaderElectorFromConfig, microTime } from "../../../src/cluster/live/lease.js";
 import { ELIGIBILITY_ANNOTATION, type LiveClusterView } from "../../../src/cluster/live/live-view.js";
 import type { Config } from "../../../src/config/config.js";
+import { ConfigError } from "../../../src/config/load.js";
 import { startFakeApiServer, type FakeApiServer } from "../../support/fake-apiserver.js";
 import { schemaErrors } from "../../support/k8s-schema.js";
 import { eventually, liveView, node, testConfig } from "./support.js";
@@ -171,6 +172,17 @@ describe("leader election", () => {
     await eventually(() => expect(a.elector.isLeader()).toBe(true));
     await new Promise((r) => setTimeout(r, 300));
     expect(patches()).toEqual([]);
+  });
+
+  it("refuses timings under which two replicas could lead at once", () => {
+    const client = new KubeClient(api.kubeConfig());
+    const config = testConfig();
+    config.leaderElection.renewDeadlineSeconds = 15; // not below the 15 s lease
+    expect(() => leaderElectorFromConfig(client, config)).toThrow(ConfigError);
+    expect(() => leaderElectorFromConfig(client, config)).toThrow(
+      /leaseDurationSeconds \(15\) > renewDeadlineSeconds \(15\)/,
+    );
+    expect(leaderElectorFromConfig(client, testConfig()).isLeader()).toBe(false); // the defaults are sound
   });
 
   it("formats MicroTime with six fractional digits", () => {
