@@ -164,8 +164,8 @@ export const doctorCommand: Command = async (args, io) => {
       "  (not checked: webhook configurations and RuntimeClass need a live cluster)",
     );
   } else {
-    const client = defaultKubeClient();
     try {
+      const client = defaultKubeClient();
       checkNodes(report, await listNodeFacts(client, config), config);
       checkNamespaces(report, await listNamespaceFacts(client), config);
       await checkClusterObjects(report, client, config);

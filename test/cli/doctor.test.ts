@@ -1,7 +1,7 @@
 // `cvm-admission doctor` against a live cluster (test/support/fake-apiserver.ts stands in for the
 // apiserver because none can run here) and against a cluster-view file.
 
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -109,7 +109,10 @@ describe("doctor (live cluster)", () => {
   });
 
   it("exits 2 when the cluster cannot be read", async () => {
-    await api.close();
+    const kubeconfig = join(mkdtempSync(join(tmpdir(), "doctor-")), "kubeconfig");
+    copyFileSync(api.kubeconfigPath, kubeconfig);
+    process.env["KUBECONFIG"] = kubeconfig;
+    await api.close(); // connection refused
     const result = await runCli(["doctor"]);
     expect(result.status).toBe(2);
     expect(result.stderr).toContain("doctor: cannot read the cluster");

@@ -8,7 +8,7 @@
 // failing requests, and compaction. It is reusable for benchmarks (thousands of nodes, events).
 
 import { randomUUID } from "node:crypto";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { createServer, type Server } from "node:https";
 import type { AddressInfo } from "node:net";
@@ -526,7 +526,8 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
     contexts: [{ name: "fake", context: { cluster: "fake", user: "fake" } }],
     "current-context": "fake",
   });
-  const kubeconfigPath = join(mkdtempSync(join(tmpdir(), "fake-apiserver-")), "kubeconfig");
+  const kubeconfigDir = mkdtempSync(join(tmpdir(), "fake-apiserver-"));
+  const kubeconfigPath = join(kubeconfigDir, "kubeconfig");
   writeFileSync(kubeconfigPath, kubeconfigText);
 
   const api: FakeApiServer = {
@@ -580,6 +581,7 @@ export async function startFakeApiServer(options: FakeApiServerOptions = {}): Pr
       for (const w of watchers) w.res.socket?.destroy();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      rmSync(kubeconfigDir, { recursive: true, force: true });
     },
   };
   return api;
