@@ -69,70 +69,69 @@ export interface Leadership {
   stop(): Promise<void>;
 }
 
-/** leaderElection.enabled: false: a single replica that leads from start() until stop(). */
-export class SoleLeader implements Leadership {
-  private leading = false;
-  private readonly started = new Set<Listener>();
-  private readonly stopped = new Set<Listener>();
+/** The listeners and state every Leadership shares; subclasses decide when leading starts and stops. */
+abstract class LeadershipBase implements Leadership {
+  protected leading = false;
+  private readonly startedListeners = new Set<Listener>();
+  private readonly stoppedListeners = new Set<Listener>();
+
+  constructor(protected readonly logger: Logger = silentLogger) {}
+
+  abstract start(): void;
+  abstract stop(): Promise<void>;
 
   isLeader(): boolean {
     return this.leading;
   }
+
   onStartedLeading(listener: Listener): () => void {
-    this.started.add(listener);
+    this.startedListeners.add(listener);
     if (this.leading) listener();
-    return () => this.started.delete(listener);
+    return () => this.startedListeners.delete(listener);
   }
+
   onStoppedLeading(listener: Listener): () => void {
-    this.stopped.add(listener);
-    return () => this.stopped.delete(listener);
+    this.stoppedListeners.add(listener);
+    return () => this.stoppedListeners.delete(listener);
   }
-  start(): void {
-    if (this.leading) return;
-    this.leading = true;
-    this.started.forEach((listener) => listener());
-  }
-  async stop(): Promise<void> {
-    if (!this.leading) return;
-    this.leading = false;
-    this.stopped.forEach((listener) => listener());
+
+  protected setLeading(leading: boolean): void {
+    this.leading = leading;
+    for (const listener of leading ? this.startedListeners : this.stoppedListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.logger.error({ err: (err as Error).message }, "leader listener failed");
+      }
+    }
   }
 }
 
-export class LeaderElector implements Leadership {
-  private leading = false;
+/** leaderElection.enabled: false: a single replica that leads from start() until stop(). */
+export class SoleLeader extends LeadershipBase {
+  start(): void {
+    if (!this.leading) this.setLeading(true);
+  }
+  async stop(): Promise<void> {
+    if (this.leading) this.setLeading(false);
+  }
+}
+
+export class LeaderElector extends LeadershipBase {
   private stopped = true;
   private loop: Promise<void> | undefined;
   private wake: (() => void) | undefined;
   private observed: { holder: string; renewTime: string; at: number } | undefined;
   private lastRenew = 0;
-  private readonly started = new Set<Listener>();
-  private readonly stoppedLeading = new Set<Listener>();
-  private readonly logger: Logger;
   private readonly path: string;
 
   constructor(private readonly opts: LeaderElectorOptions) {
-    this.logger = opts.logger ?? silentLogger;
+    super(opts.logger);
     this.path = `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(opts.namespace)}/leases`;
   }
 
   get identity(): string {
     return this.opts.identity;
-  }
-
-  isLeader(): boolean {
-    return this.leading;
-  }
-
-  onStartedLeading(listener: Listener): () => void {
-    this.started.add(listener);
-    if (this.leading) listener();
-    return () => this.started.delete(listener);
-  }
-
-  onStoppedLeading(listener: Listener): () => void {
-    this.stoppedLeading.add(listener);
-    return () => this.stoppedLeading.delete(listener);
   }
 
   start(): void {
@@ -183,19 +182,10 @@ export class LeaderElector implements Leadership {
     }
   }
 
-  private setLeading(leading: boolean): void {
-    this.leading = leading;
-    this.logger.info(
-      { lease: this.opts.name, identity: this.opts.identity },
-      leading ? "started leading" : "stopped leading",
-    );
-    for (const listener of leading ? this.started : this.stoppedLeading) {
-      try {
-        listener();
-      } catch (err) {
-        this.logger.error({ err: (err as Error).message }, "leader listener failed");
-      }
-    }
+  protected override setLeading(leading: boolean): void {
+    const who = { lease: this.opts.name, identity: this.opts.identity };
+    this.logger.info(who, leading ? "started leading" : "stopped leading");
+    super.setLeading(leading);
   }
 
   private timeoutMs(): number {
