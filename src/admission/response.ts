@@ -1,6 +1,7 @@
 // Decision -> AdmissionReview. The one place that completes every answer with the request's uid,
-// and the one place a JSON patch is made (fast-json-patch compare: deterministic, and every op
-// applies under a strict RFC 6902 implementation such as the apiserver's).
+// and the one place a JSON patch is made (fast-json-patch compare, lists that changed length
+// replaced whole: deterministic, and every op applies under a strict RFC 6902 implementation
+// such as the apiserver's).
 
 import fastJsonPatch from "fast-json-patch";
 import type { Decision } from "../policies/decision.js";
@@ -31,13 +32,57 @@ export function toResponse(uid: string, decision: Decision, original: unknown): 
   }
   if (decision.auditAnnotations) response.auditAnnotations = decision.auditAnnotations;
   if (decision.mutated !== undefined && typeof original === "object" && original !== null) {
-    const patch = fastJsonPatch.compare(original, decision.mutated);
+    const resized = replaceResizedLists(original, decision.mutated, "");
+    const patch = [...resized.ops, ...fastJsonPatch.compare(resized.base as object, decision.mutated)];
     if (patch.length > 0) {
       response.patchType = "JSONPatch";
       response.patch = Buffer.from(JSON.stringify(patch)).toString("base64");
     }
   }
   return response;
+}
+
+type Json = Record<string, unknown> | unknown[];
+const isContainer = (value: unknown): value is Json => typeof value === "object" && value !== null;
+
+/**
+ * A list whose length changed is replaced whole. Diffed index by index, a list with entries
+ * inserted at its front (the supervisor's env) becomes one op per entry: 3,500 ops and a 430 KB
+ * patch for the 100 KB benchmark pod, most of the time of its answer (bench/, --profile).
+ * Returns those replace ops, and `base`: `original` with the new lists already in place, shared
+ * by reference so compare() skips them (copied only along the paths that lead to one).
+ */
+function replaceResizedLists(
+  original: unknown,
+  mutated: unknown,
+  path: string,
+): { ops: fastJsonPatch.Operation[]; base: unknown } {
+  if (!isContainer(original) || !isContainer(mutated) || Array.isArray(original) !== Array.isArray(mutated)) {
+    return { ops: [], base: original };
+  }
+  if (Array.isArray(original) && original.length !== (mutated as unknown[]).length) {
+    return { ops: [{ op: "replace", path, value: mutated }], base: mutated };
+  }
+  const ops: fastJsonPatch.Operation[] = [];
+  let base: Json | undefined;
+  for (const key of Object.keys(original)) {
+    const from = (original as Record<string, unknown>)[key];
+    const to = (mutated as Record<string, unknown>)[key];
+    if (!Object.prototype.hasOwnProperty.call(mutated, key) || !isContainer(from) || !isContainer(to))
+      continue;
+    const child = replaceResizedLists(from, to, `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+    if (child.base === from) continue;
+    ops.push(...child.ops);
+    base ??= Array.isArray(original) ? [...original] : { ...original };
+    // defineProperty: an own "__proto__" key must stay a key, not become the prototype.
+    Object.defineProperty(base, key, {
+      value: child.base,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return { ops, base: base ?? original };
 }
 
 export function toReview(apiVersion: AdmissionApiVersion, response: AdmissionResponse): AdmissionReview {

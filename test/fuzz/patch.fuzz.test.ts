@@ -1,0 +1,93 @@
+// The JSON patch of every answer (src/admission/response.ts), as a property: for any JSON document
+// and any edit of it (values changed, keys added and removed, list entries inserted or removed
+// anywhere), the patch applied under strict RFC 6902 rules to the original gives the edited
+// document; a list that changed length is one replace, not one op per shifted entry.
+
+import fc from "fast-check";
+import fastJsonPatch from "fast-json-patch";
+import { expect, it } from "vitest";
+import { toResponse } from "../../src/admission/response.js";
+import { allow } from "../../src/policies/decision.js";
+
+type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+
+function patchFor(original: Json, mutated: Json): fastJsonPatch.Operation[] {
+  const response = toResponse("uid", allow([], mutated as object), original);
+  return response.patch ? JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) : [];
+}
+
+/** An edit anywhere in a document: drawn from the document's own containers. */
+function edited(doc: Json): fc.Arbitrary<Json> {
+  const containers: Json[] = [];
+  const walk = (v: Json) => {
+    if (v !== null && typeof v === "object") {
+      containers.push(v);
+      Object.values(v).forEach(walk);
+    }
+  };
+  walk(doc);
+  return fc
+    .array(
+      fc.tuple(fc.nat(), fc.nat(), fc.constantFrom("insert", "remove", "set"), fc.jsonValue({ maxDepth: 2 })),
+      {
+        maxLength: 5,
+      },
+    )
+    .map((edits) => {
+      const copy = structuredClone(doc);
+      const targets: Json[] = [];
+      const collect = (v: Json) => {
+        if (v !== null && typeof v === "object") {
+          targets.push(v);
+          Object.values(v).forEach(collect);
+        }
+      };
+      collect(copy);
+      for (const [which, at, kind, value] of edits) {
+        const target = targets[which % Math.max(1, targets.length)];
+        if (target === undefined) continue;
+        if (Array.isArray(target)) {
+          const i = at % (target.length + 1);
+          if (kind === "insert") target.splice(i, 0, value as Json);
+          else if (kind === "remove" && target.length > 0) target.splice(i % target.length, 1);
+          else if (target.length > 0) target[i % target.length] = value as Json;
+        } else if (typeof target === "object" && target !== null) {
+          const keys = Object.keys(target);
+          if (kind === "remove" && keys.length > 0) delete target[keys[at % keys.length]!];
+          else
+            target[kind === "insert" || keys.length === 0 ? `k${at}` : keys[at % keys.length]!] =
+              value as Json;
+        }
+      }
+      return copy;
+    });
+}
+
+const documents = fc.dictionary(fc.string({ maxLength: 4 }), fc.jsonValue({ maxDepth: 4 }), {
+  maxKeys: 6,
+}) as fc.Arbitrary<Record<string, Json>>;
+
+it("turns the original into the edited document under strict RFC 6902 rules", () => {
+  fc.assert(
+    fc.property(
+      documents.chain((doc) => fc.tuple(fc.constant(doc), edited(doc))),
+      (pair) => {
+        const [original, mutated] = JSON.parse(JSON.stringify(pair)) as [Json, Json]; // as sent: -0 is 0
+        const ops = patchFor(original, mutated);
+        const result = fastJsonPatch.applyPatch(structuredClone(original), ops, true, true).newDocument;
+        expect(result).toEqual(mutated);
+      },
+    ),
+    { numRuns: Number(process.env["FUZZ_RUNS"] ?? 2000) },
+  );
+});
+
+it("replaces a list that grew at its front with one op", () => {
+  const env = Array.from({ length: 1700 }, (_, i) => ({ name: `VAR_${i}`, value: `v${i}` }));
+  const original = { spec: { containers: [{ name: "dev", env }] } };
+  const mutated = structuredClone(original);
+  mutated.spec.containers[0]!.env.unshift({ name: "CODER_AGENT_URL", value: "https://coder" });
+  expect(patchFor(original, mutated)).toEqual([
+    { op: "replace", path: "/spec/containers/0/env", value: mutated.spec.containers[0]!.env },
+  ]);
+});
