@@ -205,7 +205,11 @@ try {
   }
   if (!opts["no-cache"]) {
     log("node cache: 5,000 nodes listed, 10,000 watch events");
-    results.nodeCache = await runNodeCacheCases(ROOT, SERVER_CPU, pinned);
+    results.nodeCache = await runNodeCacheCases(ROOT, {
+      serverCpu: SERVER_CPU,
+      clientCpu: CLIENT_CPU,
+      pinned,
+    });
   }
 } catch (err) {
   log(`FAILED: ${err.stack ?? err}`);
