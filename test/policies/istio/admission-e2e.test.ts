@@ -15,7 +15,7 @@ import { admit, ADMIT_SKIP_REASON, KUBE_ADMIT, type AdmitResult } from "../../su
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { testTlsPair } from "../../support/tls.js";
 import { startFakeIstiod, type FakeIstiod } from "./fake-istiod.js";
-import { fixtureObjects, fixturePod, INJECT_CASES, namespace } from "./support.js";
+import { asCvmPod, fixtureObjects, fixturePod, INJECT_CASES, namespace } from "./support.js";
 
 const found = findRenderer();
 const renderer = "missing" in found ? undefined : (found as Renderer);
@@ -32,16 +32,7 @@ const OUR_MUTATING_HOOK = "pods.mutate.cvm.dev";
 const ISTIO_HOOK = "namespace.sidecar-injector.istio.io";
 const defaultCase = INJECT_CASES.find((c) => c.case === "default")!;
 
-function cvmPod(): V1Pod {
-  const pod = fixturePod(`inject/${defaultCase.input}`);
-  pod.metadata = {
-    ...pod.metadata,
-    name: "ws-1",
-    namespace: "workspaces",
-    labels: { ...pod.metadata?.labels, "cvm.dev/enabled": "true" },
-  };
-  return pod;
-}
+const cvmPod = () => asCvmPod(fixturePod(`inject/${defaultCase.input}`), "workspaces", "ws-1");
 
 const caBundle = (pem: string) => Buffer.from(pem).toString("base64");
 

@@ -9,7 +9,7 @@ import type { AdmissionReview } from "../../../src/admission/types.js";
 import type { IstioPolicy } from "../../../src/config/config.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { patchOf, reviewOf, startTestServer, type TestServer } from "../../support/server.js";
-import { fixturePod, INJECT_CASES, injectLikeIstio, namespace, withProxyImage } from "./support.js";
+import { asCvmPod, fixturePod, INJECT_CASES, injectLikeIstio, namespace, withProxyImage } from "./support.js";
 
 const NS = namespace("workspaces", { "cvm.dev/enabled": "true", "istio-injection": "enabled" });
 const defaultCase = INJECT_CASES.find((c) => c.case === "default")!;
@@ -29,15 +29,7 @@ afterAll(async () => {
   await Promise.all([...servers.values()].map(async (s) => (await s).close()));
 });
 
-function cvmPod(pod = fixturePod(`inject/${defaultCase.input}`)): V1Pod {
-  pod.metadata = {
-    ...pod.metadata,
-    name: "ws-1",
-    namespace: "workspaces",
-    labels: { ...pod.metadata?.labels, "cvm.dev/enabled": "true" },
-  };
-  return pod;
-}
+const cvmPod = (pod = fixturePod(`inject/${defaultCase.input}`)) => asCvmPod(pod, "workspaces", "ws-1");
 
 async function post(
   policy: IstioPolicy,

@@ -4,7 +4,7 @@ import { loadConfig } from "../../../src/config/load.js";
 import { istioMutation } from "../../../src/policies/istio/mutation.js";
 import { validateIstio } from "../../../src/policies/istio/validation.js";
 import { registry } from "../../../src/telemetry/metrics.js";
-import { fixturePod, namespace } from "./support.js";
+import { fixturePod, namespace, podRequest } from "./support.js";
 
 async function count(labels: Record<string, string>): Promise<number> {
   const metric = (await registry.getMetricsAsJSON()).find(
@@ -20,15 +20,7 @@ describe("Istio findings metric", () => {
     const view = new FileClusterView([namespace("mesh", { "istio-injection": "enabled" })], config);
     const pod = fixturePod("inject/default/injected.yaml");
     pod.metadata!.labels = { ...pod.metadata?.labels, "cvm.dev/enabled": "true" };
-    const request = {
-      uid: "u",
-      kind: { group: "", version: "v1", kind: "Pod" },
-      resource: { group: "", version: "v1", resource: "pods" },
-      namespace: "mesh",
-      operation: "CREATE" as const,
-      userInfo: {},
-      object: pod,
-    };
+    const request = podRequest("mesh", pod);
     const mutateBefore = await count({ webhook: "mutate", state: "injected", outcome: "opted-out" });
     const validateBefore = await count({ webhook: "validate", state: "injected", outcome: "denied" });
     const unchangedBefore = await count({ webhook: "mutate", state: "injected", outcome: "unchanged" });

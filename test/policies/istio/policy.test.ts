@@ -3,7 +3,6 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
 import { FileClusterView } from "../../../src/cluster/file-view.js";
 import type { Config, IstioPolicy } from "../../../src/config/config.js";
 import { loadConfig } from "../../../src/config/load.js";
@@ -14,10 +13,12 @@ import { istioMutation } from "../../../src/policies/istio/mutation.js";
 import { validateIstio } from "../../../src/policies/istio/validation.js";
 import { schemaErrors } from "../../support/k8s-schema.js";
 import {
+  asCvmPod,
   fixturePod,
   INJECT_CASES,
   injectLikeIstio,
   namespace,
+  podRequest,
   withProxyImage,
   type InjectCase,
 } from "./support.js";
@@ -37,11 +38,7 @@ function configFor(policy: IstioPolicy, badVersions = ">=1.6"): Config {
   });
 }
 
-function cvmPod(pod: V1Pod, ns: string): V1Pod {
-  const copy = structuredClone(pod);
-  copy.metadata = { ...copy.metadata, namespace: ns, labels: { ...copy.metadata?.labels, ...OPT_IN } };
-  return copy;
-}
+const cvmPod = (pod: V1Pod, ns: string) => asCvmPod(pod, ns);
 
 function context(
   config: Config,
@@ -49,17 +46,11 @@ function context(
   object: V1Pod,
   operation: "CREATE" | "UPDATE" = "CREATE",
 ): PolicyContext {
-  const request: AdmissionRequest = {
-    uid: "00000000-0000-0000-0000-000000000001",
-    kind: { group: "", version: "v1", kind: "Pod" },
-    resource: { group: "", version: "v1", resource: "pods" },
-    namespace: ns,
-    name: object.metadata?.name ?? "p",
-    operation,
-    userInfo: { username: "alice" },
-    object,
+  return {
+    request: podRequest(ns, object, operation),
+    view: new FileClusterView(NAMESPACES, config),
+    config,
   };
-  return { request, view: new FileClusterView(NAMESPACES, config), config };
 }
 
 interface Admission {

@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { V1Namespace, V1Pod } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
+import type { AdmissionRequest } from "../../../src/admission/types.js";
 import { podFor, type KubeObject } from "../../../src/cli/pod-templates.js";
 
 const FIXTURES = new URL("../../fixtures/istio/", import.meta.url);
@@ -94,4 +95,34 @@ export function injectLikeIstio(pod: V1Pod, { input, injected }: InjectCase): V1
   };
   if (spec.initContainers.length === 0) delete spec.initContainers;
   return out;
+}
+
+/** The pod labelled for CVM and placed in `ns`. */
+export function asCvmPod(pod: V1Pod, ns: string, name?: string): V1Pod {
+  const copy = structuredClone(pod);
+  copy.metadata = {
+    ...copy.metadata,
+    ...(name === undefined ? {} : { name }),
+    namespace: ns,
+    labels: { ...copy.metadata?.labels, "cvm.dev/enabled": "true" },
+  };
+  return copy;
+}
+
+/** An admission request creating (or updating) `object` in `ns`, as the apiserver sends it. */
+export function podRequest(
+  ns: string,
+  object: V1Pod,
+  operation: "CREATE" | "UPDATE" = "CREATE",
+): AdmissionRequest {
+  return {
+    uid: "00000000-0000-0000-0000-000000000001",
+    kind: { group: "", version: "v1", kind: "Pod" },
+    resource: { group: "", version: "v1", resource: "pods" },
+    namespace: ns,
+    name: object.metadata?.name ?? "p",
+    operation,
+    userInfo: { username: "alice" },
+    object,
+  };
 }
