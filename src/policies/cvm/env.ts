@@ -1,0 +1,102 @@
+// The user's env and envFrom in the supervisor (cvm-spec §2.3): same order, hazard names renamed to
+// CVM_ENV_<NAME>, `$(NAME)` references to renamed names rewritten so the kubelet expands them as
+// before, and the CODER_INNER_ENVS tokens that copy them into the inner container.
+
+import type { V1Container, V1EnvFromSource, V1EnvVar } from "@kubernetes/client-node";
+import { ENV_NAME, isHazardName, isReservedName, isSafeEnvFromPrefix, renamedHazard } from "./env-names.js";
+import { references, renameReferences } from "./expansion.js";
+import type { Findings } from "./findings.js";
+import { ARGV_PREFIX, CODER_AGENT_TOKEN, MAX_ENV_STRING_BYTES, RENAMED_ENV_PREFIX } from "./names.js";
+
+export interface EncodedEnv {
+  env: V1EnvVar[];
+  /** User names renamed to CVM_ENV_<NAME>, in env order (the bootstrap exports them). */
+  renamed: string[];
+  /** envFrom prefixes, in order, without duplicates. */
+  envFromPrefixes: string[];
+}
+
+/** Denies `$(NAME)` references to our and envbox's variables: the original pod would have left them literal. */
+export function rejectReservedReferences(value: string, path: string, findings: Findings): void {
+  for (const name of references(value)) {
+    if (isReservedName(name)) {
+      findings.reasons.push(`${path}: references $(${name}), a reserved name (CODER_*, CVM_*) the CVM defines itself`);
+    }
+  }
+}
+
+export function checkEnvStringSize(name: string, value: string, path: string, findings: Findings): void {
+  if (Buffer.byteLength(`${name}=${value}`) + 1 > MAX_ENV_STRING_BYTES) {
+    findings.reasons.push(`${path}: longer than ${MAX_ENV_STRING_BYTES} bytes, the most exec accepts for one variable`);
+  }
+}
+
+/** Rewrites references to renamed hazard names (those in `renamed`). */
+export function rewriteHazardReferences(value: string, renamed: ReadonlySet<string>): string {
+  return renameReferences(value, (name) => (renamed.has(name) ? renamedHazard(name) : undefined));
+}
+
+/** The inverse of `rewriteHazardReferences`: users cannot write `$(CVM_ENV_...)`, so every such reference is ours. */
+export function restoreHazardReferences(value: string): string {
+  return renameReferences(value, (name) =>
+    name.startsWith(RENAMED_ENV_PREFIX) ? name.slice(RENAMED_ENV_PREFIX.length) : undefined,
+  );
+}
+
+export function encodeEnv(app: V1Container, appPath: string, findings: Findings): EncodedEnv {
+  const seen = new Set<string>();
+  const renamedSoFar = new Set<string>();
+  const renamed: string[] = [];
+  const env = (app.env ?? []).map((entry, i): V1EnvVar => {
+    const path = `${appPath}.env[${i}]`;
+    const { name } = entry;
+    if (!ENV_NAME.test(name)) {
+      findings.reasons.push(`${path}.name: ${JSON.stringify(name)} must match ${ENV_NAME.source} to be copied into the CVM`);
+    } else if (isReservedName(name)) {
+      findings.reasons.push(`${path}.name: ${name} is a reserved name (CODER_*, CVM_* belong to envbox and the CVM)`);
+    }
+    if (seen.has(name)) findings.reasons.push(`${path}.name: ${name} is defined twice`);
+    seen.add(name);
+    const hazard = isHazardName(name);
+    const outName = hazard ? renamedHazard(name) : name;
+    const out: V1EnvVar = { ...entry, name: outName };
+    if (entry.value !== undefined) {
+      rejectReservedReferences(entry.value, `${path}.value`, findings);
+      // The kubelet expands a value with the variables defined before it: rename only those.
+      out.value = rewriteHazardReferences(entry.value, renamedSoFar);
+      checkEnvStringSize(outName, out.value, `${path}.value`, findings);
+    }
+    if (hazard && !renamedSoFar.has(name)) {
+      renamedSoFar.add(name);
+      renamed.push(name);
+    }
+    return out;
+  });
+  const envFromPrefixes: string[] = [];
+  (app.envFrom ?? []).forEach((source: V1EnvFromSource, i) => {
+    const prefix = source.prefix ?? "";
+    if (!isSafeEnvFromPrefix(prefix)) {
+      findings.reasons.push(
+        `${appPath}.envFrom[${i}].prefix: ${prefix ? JSON.stringify(prefix) : "missing"}; envFrom needs a prefix ` +
+          `that no key can turn into a reserved or privileged-env name (e.g. "APP_"), because its keys are unknown at admission`,
+      );
+    } else if (!envFromPrefixes.includes(prefix)) {
+      envFromPrefixes.push(prefix);
+    }
+  });
+  return { env, renamed, envFromPrefixes };
+}
+
+/** CODER_INNER_ENVS: what envbox copies from the supervisor's environment into the inner container. */
+export function innerEnvsValue(encoded: EncodedEnv, hasArgv: boolean): string {
+  const wildcards = [...encoded.envFromPrefixes, "KUBERNETES_"];
+  // Names a wildcard already copies are left out: envbox would copy them twice.
+  const names = encoded.env
+    .map((e) => e.name)
+    .filter((n) => !n.startsWith(RENAMED_ENV_PREFIX) && n !== CODER_AGENT_TOKEN)
+    .filter((n) => !wildcards.some((w) => n.startsWith(w)));
+  const tokens = [...new Set(names), ...wildcards.map((w) => `${w}*`)];
+  if (encoded.renamed.length > 0) tokens.push(`${RENAMED_ENV_PREFIX}*`);
+  if (hasArgv) tokens.push(`${ARGV_PREFIX}*`);
+  return tokens.join(",");
+}

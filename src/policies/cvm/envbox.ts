@@ -1,0 +1,113 @@
+// The envbox form (cvm-spec §2): the user's app container becomes the inner container of a
+// privileged `cvm-supervisor` running envbox, in the app container's place. Everything the inner
+// container needs travels in the supervisor's env, in a fixed order:
+//   CODER_* header (image, user, work dir, hostname, limits, pull secret, mounts, inner envs)
+//   the user's env (hazard names renamed)  CVM_ARGV_<k>  CODER_BOOTSTRAP_SCRIPT
+// derive-envbox.ts reads the same layout back.
+
+import type { V1Container, V1EnvVar, V1Pod } from "@kubernetes/client-node";
+import type { Config } from "../../config/config.js";
+import { addEligibilityAffinity } from "../nodes/affinity.js";
+import { selectAppContainer } from "./app-container.js";
+import { argvWarnings, bootstrapScript, encodeArgv } from "./argv.js";
+import { renameContainerReferences } from "./container-refs.js";
+import { encodeEnv, innerEnvsValue, checkEnvStringSize } from "./env.js";
+import { escapeLiteral } from "./expansion.js";
+import { newFindings } from "./findings.js";
+import { injectedMounts, injectedVolumes } from "./injected-volumes.js";
+import { innerUsername } from "./inner-user.js";
+import { encodeMounts } from "./mounts.js";
+import {
+  DEFAULT_TERMINATION_GRACE_SECONDS,
+  ENV,
+  ENVBOX_COMMAND,
+  MIN_TERMINATION_GRACE_SECONDS,
+  SUPERVISOR_NAME,
+} from "./names.js";
+import { pullSecretEnv, withSupervisorSecrets } from "./pull-secrets.js";
+import { rejectContainerFields, rejectPodFields } from "./rejects.js";
+import { checkResources, limitEnv } from "./resources.js";
+import { denied, markMutated, type TransformResult } from "./transform.js";
+
+/** CODER_INNER_HOSTNAME: the pod's hostname, else its name (a fieldRef: with generateName it is unknown yet). */
+function hostnameEnv(hostname: string | undefined): V1EnvVar {
+  if (hostname) return { name: ENV.innerHostname, value: hostname };
+  return { name: ENV.innerHostname, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } };
+}
+
+/** The supervisor: fixed fields, plus what the kubelet must still do for the user's container. */
+function supervisor(app: V1Container, env: V1EnvVar[], mounts: V1Container["volumeMounts"], config: Config): V1Container {
+  const c: V1Container = { name: SUPERVISOR_NAME, image: config.supervisor.image, command: [...ENVBOX_COMMAND], env };
+  if (app.envFrom) c.envFrom = app.envFrom;
+  if (app.resources) c.resources = app.resources;
+  c.volumeMounts = mounts;
+  if (app.ports) c.ports = app.ports;
+  if (app.lifecycle) c.lifecycle = app.lifecycle;
+  // The apiserver's defaults, spelt out so a re-invocation sees exactly what we produced.
+  c.terminationMessagePath = "/dev/termination-log";
+  c.terminationMessagePolicy = "File";
+  c.imagePullPolicy = config.supervisor.imagePullPolicy;
+  c.securityContext = { privileged: true };
+  return c;
+}
+
+export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
+  const findings = newFindings();
+  const pod = structuredClone(input);
+  const spec = pod.spec;
+  if (!spec || !Array.isArray(spec.containers)) return denied({ reasons: ["spec.containers: required"], warnings: [] });
+  rejectPodFields(pod, findings);
+  const index = selectAppContainer(pod, findings);
+  if (index === undefined) return denied(findings);
+  const app = spec.containers[index]!;
+  const path = `spec.containers[${index}]`;
+  rejectContainerFields(app, path, findings);
+  checkResources(app.resources, path, findings);
+  const username = innerUsername(app, path, spec.securityContext, findings);
+  const env = encodeEnv(app, path, findings);
+  const argv = encodeArgv(app, path, env.renamed, findings);
+  argvWarnings(app, path, env.renamed, findings);
+  const mounts = encodeMounts(app.volumeMounts ?? [], path, findings);
+  const userSecrets = spec.imagePullSecrets ?? [];
+  const header: V1EnvVar[] = [
+    { name: ENV.innerImage, value: escapeLiteral(app.image ?? "") },
+    { name: ENV.innerUsername, value: username },
+    ...(app.workingDir ? [{ name: ENV.innerWorkDir, value: escapeLiteral(app.workingDir) }] : []),
+    hostnameEnv(spec.hostname),
+    ...limitEnv(app.resources, path, findings),
+    ...pullSecretEnv(userSecrets, "spec.imagePullSecrets", findings),
+    ...(mounts.value === undefined ? [] : [{ name: ENV.mounts, value: mounts.value }]),
+    { name: ENV.innerEnvs, value: innerEnvsValue(env, argv.length > 0) },
+  ];
+  const script: V1EnvVar[] = [];
+  if (argv.length > 0) {
+    script.push({ name: ENV.bootstrapScript, value: bootstrapScript(env.renamed, argv.length) });
+    checkEnvStringSize(ENV.bootstrapScript, script[0]!.value!, `${path}.command`, findings);
+  }
+  if (findings.reasons.length > 0) return denied(findings);
+
+  spec.containers[index] = supervisor(
+    app,
+    [...header, ...env.env, ...argv, ...script],
+    [...mounts.supervisorMounts, ...injectedMounts()],
+    config,
+  );
+  // In front: volumes a later webhook appends (Istio) then stay behind the user's.
+  spec.volumes = [...injectedVolumes(config), ...(spec.volumes ?? [])];
+  const secrets = withSupervisorSecrets(userSecrets, config);
+  if (secrets.length > 0) spec.imagePullSecrets = secrets;
+  // The pod-level user would apply to the supervisor, which must run as root: it went into CODER_INNER_USERNAME.
+  if (spec.securityContext) {
+    delete spec.securityContext.runAsUser;
+    delete spec.securityContext.runAsNonRoot;
+  }
+  // envbox waits up to 90 s for the bootstrap process on SIGTERM.
+  spec.terminationGracePeriodSeconds = Math.max(
+    spec.terminationGracePeriodSeconds ?? DEFAULT_TERMINATION_GRACE_SECONDS,
+    MIN_TERMINATION_GRACE_SECONDS,
+  );
+  addEligibilityAffinity(spec, config);
+  renameContainerReferences(pod, app.name, SUPERVISOR_NAME);
+  markMutated(pod, "envbox");
+  return { allowed: true, pod, warnings: findings.warnings };
+}

@@ -1,0 +1,53 @@
+// The kubelet's `$(VAR)` expansion syntax (k8s third_party/forked/golang/expansion), tokenised the
+// same way the kubelet reads it: `$$` is an escape, `$(NAME)` a reference (NAME runs to the first
+// `)`), an unclosed `$(` and any other `$x` stay literal. The transform only renames references,
+// so everything else in a string comes out byte for byte.
+
+type Segment = { kind: "text"; text: string } | { kind: "ref"; name: string };
+
+function segments(input: string): Segment[] {
+  const out: Segment[] = [];
+  let text = "";
+  for (let i = 0; i < input.length; i++) {
+    const next = input[i + 1];
+    if (input[i] !== "$" || next === undefined) {
+      text += input[i];
+    } else if (next === "(") {
+      const close = input.indexOf(")", i + 2);
+      if (close < 0) {
+        text += input.slice(i);
+        break;
+      }
+      if (text) out.push({ kind: "text", text });
+      text = "";
+      out.push({ kind: "ref", name: input.slice(i + 2, close) });
+      i = close;
+    } else {
+      text += "$" + next;
+      i++;
+    }
+  }
+  if (text) out.push({ kind: "text", text });
+  return out;
+}
+
+/** Names referenced as `$(NAME)` (escapes excluded). */
+export function references(input: string): string[] {
+  return segments(input).flatMap((s) => (s.kind === "ref" ? [s.name] : []));
+}
+
+/** Renames references for which `rename` returns a new name; leaves every other byte alone. */
+export function renameReferences(input: string, rename: (name: string) => string | undefined): string {
+  return segments(input)
+    .map((s) => (s.kind === "text" ? s.text : `$(${rename(s.name) ?? s.name})`))
+    .join("");
+}
+
+/** A value the kubelet passes through literally: every `$` doubled (its inverse is `unescapeLiteral`). */
+export function escapeLiteral(value: string): string {
+  return value.replaceAll("$", "$$");
+}
+
+export function unescapeLiteral(value: string): string {
+  return value.replaceAll("$$", "$");
+}

@@ -1,0 +1,49 @@
+// Resources stay on the supervisor (the kubelet enforces them on the whole CVM); envbox also gets
+// the limits as literals: CODER_CPUS = ceil(limits.cpu), CODER_MEMORY = bytes of limits.memory
+// (cvm-spec §2.2). Literals, not resourceFieldRef: without a limit the downward API would report
+// the node's allocatable, and envbox would size the inner container to the whole node.
+
+import type { V1EnvVar, V1ResourceRequirements } from "@kubernetes/client-node";
+import type { Findings } from "./findings.js";
+import { ENV } from "./names.js";
+import { ceilQuantity, parseQuantity } from "./quantity.js";
+
+const NATIVE = new Set(["cpu", "memory", "ephemeral-storage"]);
+
+function isNative(resource: string): boolean {
+  return NATIVE.has(resource) || resource.startsWith("hugepages-");
+}
+
+export function checkResources(resources: V1ResourceRequirements | undefined, path: string, findings: Findings): void {
+  for (const kind of ["limits", "requests"] as const) {
+    for (const name of Object.keys(resources?.[kind] ?? {}).sort()) {
+      if (!isNative(name)) {
+        findings.reasons.push(
+          `${path}.resources.${kind}["${name}"]: extended resources (GPUs, devices) are not passed into the CVM`,
+        );
+      }
+    }
+  }
+  if ((resources?.claims ?? []).length > 0) {
+    findings.reasons.push(`${path}.resources.claims: resource claims are not passed into the CVM`);
+  }
+}
+
+export function limitEnv(resources: V1ResourceRequirements | undefined, path: string, findings: Findings): V1EnvVar[] {
+  const env: V1EnvVar[] = [];
+  const limits = resources?.limits ?? {};
+  for (const [resource, name] of [
+    ["cpu", ENV.cpus],
+    ["memory", ENV.memory],
+  ] as const) {
+    const text = limits[resource];
+    if (text === undefined) continue;
+    const value = parseQuantity(String(text));
+    if (value === undefined || value.numerator < 0n) {
+      findings.reasons.push(`${path}.resources.limits.${resource}: ${JSON.stringify(text)} is not a valid quantity`);
+      continue;
+    }
+    env.push({ name, value: ceilQuantity(value) });
+  }
+  return env;
+}
