@@ -4,7 +4,12 @@
 // variables: `exec "$CVM_ARGV_0" "$CVM_ARGV_1" ...`. It contains no `$(`, so the kubelet leaves it alone.
 
 import type { V1Container, V1EnvVar } from "@kubernetes/client-node";
-import { checkEnvStringSize, rejectReservedReferences, restoreHazardReferences, rewriteHazardReferences } from "./env.js";
+import {
+  checkEnvStringSize,
+  rejectReservedReferences,
+  restoreHazardReferences,
+  rewriteHazardReferences,
+} from "./env.js";
 import type { Findings } from "./findings.js";
 import { ARGV_PREFIX, ENV, RENAMED_ENV_PREFIX } from "./names.js";
 
@@ -13,7 +18,12 @@ export function argvOf(app: V1Container): string[] {
 }
 
 /** The CVM_ARGV_<k> variables; `renamed` are the hazard names the user's env defines (the kubelet expands args with all of them). */
-export function encodeArgv(app: V1Container, appPath: string, renamed: readonly string[], findings: Findings): V1EnvVar[] {
+export function encodeArgv(
+  app: V1Container,
+  appPath: string,
+  renamed: readonly string[],
+  findings: Findings,
+): V1EnvVar[] {
   const renamedSet = new Set(renamed);
   const commandLength = app.command?.length ?? 0;
   return argvOf(app).map((arg, k) => {
@@ -37,7 +47,12 @@ export function bootstrapScript(renamed: readonly string[], argc: number): strin
   return `${exports.join("")}exec ${args.join(" ")}\n`;
 }
 
-export function argvWarnings(app: V1Container, appPath: string, renamed: readonly string[], findings: Findings): void {
+export function argvWarnings(
+  app: V1Container,
+  appPath: string,
+  renamed: readonly string[],
+  findings: Findings,
+): void {
   const argc = argvOf(app).length;
   if (argc === 0) {
     findings.warnings.push(

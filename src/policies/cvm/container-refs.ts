@@ -23,7 +23,8 @@ export function renameContainerReferences(pod: V1Pod, from: string, to: string):
   const annotations = pod.metadata?.annotations;
   if (annotations?.[DEFAULT_CONTAINER_ANNOTATION] === from) annotations[DEFAULT_CONTAINER_ANNOTATION] = to;
   const spec = pod.spec;
-  for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])]) renameInEnv(c.env, from, to);
+  for (const c of [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])])
+    renameInEnv(c.env, from, to);
   for (const v of spec?.volumes ?? []) {
     renameInItems(v.downwardAPI?.items, from, to);
     for (const source of v.projected?.sources ?? []) renameInItems(source.downwardAPI?.items, from, to);

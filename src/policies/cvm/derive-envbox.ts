@@ -12,7 +12,15 @@ import { restoreHazardReferences } from "./env.js";
 import { unescapeLiteral } from "./expansion.js";
 import { securityContextFor } from "./inner-user.js";
 import { decodeMountTargets } from "./mounts.js";
-import { ARGV_PREFIX, DERIVED_APP_NAME, ENV, HEADER_ENV_ORDER, RENAMED_ENV_PREFIX, RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "./names.js";
+import {
+  ARGV_PREFIX,
+  DERIVED_APP_NAME,
+  ENV,
+  HEADER_ENV_ORDER,
+  RENAMED_ENV_PREFIX,
+  RESERVED_VOLUME_PREFIX,
+  SUPERVISOR_NAME,
+} from "./names.js";
 import { userSecrets } from "./pull-secrets.js";
 import { unmarkMutated } from "./transform.js";
 
@@ -40,7 +48,9 @@ function splitEnv(env: readonly V1EnvVar[]): SupervisorEnv {
 }
 
 function userEnv(entry: V1EnvVar): V1EnvVar {
-  const name = entry.name.startsWith(RENAMED_ENV_PREFIX) ? entry.name.slice(RENAMED_ENV_PREFIX.length) : entry.name;
+  const name = entry.name.startsWith(RENAMED_ENV_PREFIX)
+    ? entry.name.slice(RENAMED_ENV_PREFIX.length)
+    : entry.name;
   const out: V1EnvVar = { ...entry, name };
   if (entry.value !== undefined) out.value = restoreHazardReferences(entry.value);
   return out;

@@ -25,13 +25,20 @@ export interface CvmFormCheck {
 export function deriveOriginal(pod: V1Pod, config: Config): Derived {
   const form = pod.metadata?.annotations?.[FORM_ANNOTATION];
   if (form !== config.form) {
-    return { reasons: [`${FORM_ANNOTATION} is ${JSON.stringify(form ?? null)}, the configured form is ${config.form}`] };
+    return {
+      reasons: [
+        `${FORM_ANNOTATION} is ${JSON.stringify(form ?? null)}, the configured form is ${config.form}`,
+      ],
+    };
   }
-  return config.form === "runtimeclass" ? { pod: deriveRuntimeClass(pod, config), reasons: [] } : deriveEnvbox(pod, config);
+  return config.form === "runtimeclass"
+    ? { pod: deriveRuntimeClass(pod, config), reasons: [] }
+    : deriveEnvbox(pod, config);
 }
 
 export function checkCvmForm(pod: V1Pod, ctx: { config: Config }): CvmFormCheck {
-  if (pod.metadata?.annotations?.[MUTATED_ANNOTATION] === undefined) return { claimed: false, exact: false, reasons: [] };
+  if (pod.metadata?.annotations?.[MUTATED_ANNOTATION] === undefined)
+    return { claimed: false, exact: false, reasons: [] };
   try {
     const derived = deriveOriginal(pod, ctx.config);
     if (!derived.pod) return { claimed: true, exact: false, reasons: derived.reasons };

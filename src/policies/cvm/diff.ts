@@ -8,7 +8,11 @@ const QUANTITY_KEYS = new Set(["sizeLimit"]);
 
 function child(path: string, key: string | number): string {
   if (typeof key === "number") return `${path}[${key}]`;
-  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key) ? (path ? `${path}.${key}` : key) : `${path}[${JSON.stringify(key)}]`;
+  return /^[A-Za-z_][A-Za-z0-9_]*$/.test(key)
+    ? path
+      ? `${path}.${key}`
+      : key
+    : `${path}[${JSON.stringify(key)}]`;
 }
 
 function walk(a: unknown, b: unknown, path: string, key: string, out: string[], limit: number): void {
@@ -35,6 +39,13 @@ function walk(a: unknown, b: unknown, path: string, key: string, out: string[], 
 /** Paths where `actual` differs from `expected` (at most `limit`); empty when they are equal as JSON. */
 export function differences(expected: unknown, actual: unknown, limit = 5): string[] {
   const out: string[] = [];
-  walk(JSON.parse(JSON.stringify(expected ?? null)), JSON.parse(JSON.stringify(actual ?? null)), "", "", out, limit);
+  walk(
+    JSON.parse(JSON.stringify(expected ?? null)),
+    JSON.parse(JSON.stringify(actual ?? null)),
+    "",
+    "",
+    out,
+    limit,
+  );
   return out;
 }

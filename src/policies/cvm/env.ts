@@ -20,14 +20,18 @@ export interface EncodedEnv {
 export function rejectReservedReferences(value: string, path: string, findings: Findings): void {
   for (const name of references(value)) {
     if (isReservedName(name)) {
-      findings.reasons.push(`${path}: references $(${name}), a reserved name (CODER_*, CVM_*) the CVM defines itself`);
+      findings.reasons.push(
+        `${path}: references $(${name}), a reserved name (CODER_*, CVM_*) the CVM defines itself`,
+      );
     }
   }
 }
 
 export function checkEnvStringSize(name: string, value: string, path: string, findings: Findings): void {
   if (Buffer.byteLength(`${name}=${value}`) + 1 > MAX_ENV_STRING_BYTES) {
-    findings.reasons.push(`${path}: longer than ${MAX_ENV_STRING_BYTES} bytes, the most exec accepts for one variable`);
+    findings.reasons.push(
+      `${path}: longer than ${MAX_ENV_STRING_BYTES} bytes, the most exec accepts for one variable`,
+    );
   }
 }
 
@@ -51,9 +55,13 @@ export function encodeEnv(app: V1Container, appPath: string, findings: Findings)
     const path = `${appPath}.env[${i}]`;
     const { name } = entry;
     if (!ENV_NAME.test(name)) {
-      findings.reasons.push(`${path}.name: ${JSON.stringify(name)} must match ${ENV_NAME.source} to be copied into the CVM`);
+      findings.reasons.push(
+        `${path}.name: ${JSON.stringify(name)} must match ${ENV_NAME.source} to be copied into the CVM`,
+      );
     } else if (isReservedName(name)) {
-      findings.reasons.push(`${path}.name: ${name} is a reserved name (CODER_*, CVM_* belong to envbox and the CVM)`);
+      findings.reasons.push(
+        `${path}.name: ${name} is a reserved name (CODER_*, CVM_* belong to envbox and the CVM)`,
+      );
     }
     if (seen.has(name)) findings.reasons.push(`${path}.name: ${name} is defined twice`);
     seen.add(name);

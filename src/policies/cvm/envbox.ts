@@ -32,12 +32,25 @@ import { denied, markMutated, type TransformResult } from "./transform.js";
 /** CODER_INNER_HOSTNAME: the pod's hostname, else its name (a fieldRef: with generateName it is unknown yet). */
 function hostnameEnv(hostname: string | undefined): V1EnvVar {
   if (hostname) return { name: ENV.innerHostname, value: hostname };
-  return { name: ENV.innerHostname, valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } } };
+  return {
+    name: ENV.innerHostname,
+    valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } },
+  };
 }
 
 /** The supervisor: fixed fields, plus what the kubelet must still do for the user's container. */
-function supervisor(app: V1Container, env: V1EnvVar[], mounts: V1Container["volumeMounts"], config: Config): V1Container {
-  const c: V1Container = { name: SUPERVISOR_NAME, image: config.supervisor.image, command: [...ENVBOX_COMMAND], env };
+function supervisor(
+  app: V1Container,
+  env: V1EnvVar[],
+  mounts: V1Container["volumeMounts"],
+  config: Config,
+): V1Container {
+  const c: V1Container = {
+    name: SUPERVISOR_NAME,
+    image: config.supervisor.image,
+    command: [...ENVBOX_COMMAND],
+    env,
+  };
   if (app.envFrom) c.envFrom = app.envFrom;
   if (app.resources) c.resources = app.resources;
   c.volumeMounts = mounts;
@@ -55,7 +68,8 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   const findings = newFindings();
   const pod = structuredClone(input);
   const spec = pod.spec;
-  if (!spec || !Array.isArray(spec.containers)) return denied({ reasons: ["spec.containers: required"], warnings: [] });
+  if (!spec || !Array.isArray(spec.containers))
+    return denied({ reasons: ["spec.containers: required"], warnings: [] });
   rejectPodFields(pod, findings);
   const index = selectAppContainer(pod, findings);
   if (index === undefined) return denied(findings);

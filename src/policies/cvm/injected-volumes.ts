@@ -33,5 +33,9 @@ export function injectedVolumes(config: Config): V1Volume[] {
 }
 
 export function injectedMounts(): V1VolumeMount[] {
-  return INJECTED.map((v) => (v.hostPath ? { name: v.name, mountPath: v.mountPath, readOnly: true } : { name: v.name, mountPath: v.mountPath }));
+  return INJECTED.map((v) =>
+    v.hostPath
+      ? { name: v.name, mountPath: v.mountPath, readOnly: true }
+      : { name: v.name, mountPath: v.mountPath },
+  );
 }

@@ -5,23 +5,30 @@
 import type { V1Container, V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
 import type { Findings } from "./findings.js";
 
-type SharedContext = Pick<V1SecurityContext, "seLinuxOptions" | "seccompProfile" | "appArmorProfile" | "runAsGroup">;
+type SharedContext = Pick<
+  V1SecurityContext,
+  "seLinuxOptions" | "seccompProfile" | "appArmorProfile" | "runAsGroup"
+>;
 
 function rejectShared(sc: SharedContext, path: string, findings: Findings): void {
   const unrepresentable = "is not representable in the CVM's inner container";
   if (sc.runAsGroup !== undefined) findings.reasons.push(`${path}.runAsGroup ${unrepresentable}`);
   if (sc.seLinuxOptions) findings.reasons.push(`${path}.seLinuxOptions ${unrepresentable}`);
-  if (sc.seccompProfile?.type === "Unconfined") findings.reasons.push(`${path}.seccompProfile: Unconfined ${unrepresentable}`);
-  if (sc.appArmorProfile?.type === "Unconfined") findings.reasons.push(`${path}.appArmorProfile: Unconfined ${unrepresentable}`);
+  if (sc.seccompProfile?.type === "Unconfined")
+    findings.reasons.push(`${path}.seccompProfile: Unconfined ${unrepresentable}`);
+  if (sc.appArmorProfile?.type === "Unconfined")
+    findings.reasons.push(`${path}.appArmorProfile: Unconfined ${unrepresentable}`);
 }
 
 function rejectContainerContext(sc: V1SecurityContext, path: string, findings: Findings): void {
-  const unsafe = "is not allowed: the CVM supervisor is already privileged and nothing of it may reach the user";
+  const unsafe =
+    "is not allowed: the CVM supervisor is already privileged and nothing of it may reach the user";
   if (sc.privileged) findings.reasons.push(`${path}.privileged ${unsafe}`);
   if ((sc.capabilities?.add ?? []).length > 0) findings.reasons.push(`${path}.capabilities.add ${unsafe}`);
   if (sc.allowPrivilegeEscalation) findings.reasons.push(`${path}.allowPrivilegeEscalation: true ${unsafe}`);
   const unrepresentable = "is not representable in the CVM's inner container";
-  if (sc.procMount !== undefined && sc.procMount !== "Default") findings.reasons.push(`${path}.procMount ${unrepresentable}`);
+  if (sc.procMount !== undefined && sc.procMount !== "Default")
+    findings.reasons.push(`${path}.procMount ${unrepresentable}`);
   if (sc.readOnlyRootFilesystem) findings.reasons.push(`${path}.readOnlyRootFilesystem ${unrepresentable}`);
   if (sc.windowsOptions) findings.reasons.push(`${path}.windowsOptions ${unrepresentable}`);
   rejectShared(sc, path, findings);

@@ -31,7 +31,8 @@ export interface EncodedMounts {
  * plugin (re-run after webhooks) finds the token mounted and adds nothing to the supervisor.
  */
 export function supervisorSource(target: string, index: number): string {
-  if (/^\/home\/[^/]+$/.test(target) || target === "/root" || target === SERVICE_ACCOUNT_TOKEN_PATH) return target;
+  if (/^\/home\/[^/]+$/.test(target) || target === "/root" || target === SERVICE_ACCOUNT_TOKEN_PATH)
+    return target;
   return `${MOUNT_STAGING_DIR}/${String(index).padStart(2, "0")}`;
 }
 
@@ -42,21 +43,34 @@ function checkMount(mount: V1VolumeMount, path: string, findings: Findings): voi
     return;
   }
   if (/[,:]/.test(target)) {
-    findings.reasons.push(`${path}.mountPath: ${JSON.stringify(target)} contains "," or ":", which CODER_MOUNTS cannot express`);
+    findings.reasons.push(
+      `${path}.mountPath: ${JSON.stringify(target)} contains "," or ":", which CODER_MOUNTS cannot express`,
+    );
   }
   const normal = posix.normalize(target).replace(/(.)\/$/, "$1");
-  if (FORBIDDEN_TARGETS.has(normal) || FORBIDDEN_TREES.some((t) => normal === t || normal.startsWith(t + "/"))) {
+  if (
+    FORBIDDEN_TARGETS.has(normal) ||
+    FORBIDDEN_TREES.some((t) => normal === t || normal.startsWith(t + "/"))
+  ) {
     findings.reasons.push(`${path}.mountPath: ${target} is used by the CVM supervisor itself`);
   }
   if (mount.mountPropagation !== undefined && mount.mountPropagation !== "None") {
-    findings.reasons.push(`${path}.mountPropagation: ${mount.mountPropagation} cannot cross into the CVM (only None)`);
+    findings.reasons.push(
+      `${path}.mountPropagation: ${mount.mountPropagation} cannot cross into the CVM (only None)`,
+    );
   }
   if (mount.recursiveReadOnly !== undefined && mount.recursiveReadOnly !== "Disabled") {
-    findings.reasons.push(`${path}.recursiveReadOnly: ${mount.recursiveReadOnly} cannot be kept: envbox remounts sources read-write`);
+    findings.reasons.push(
+      `${path}.recursiveReadOnly: ${mount.recursiveReadOnly} cannot be kept: envbox remounts sources read-write`,
+    );
   }
 }
 
-export function encodeMounts(mounts: readonly V1VolumeMount[], appPath: string, findings: Findings): EncodedMounts {
+export function encodeMounts(
+  mounts: readonly V1VolumeMount[],
+  appPath: string,
+  findings: Findings,
+): EncodedMounts {
   const entries: string[] = [];
   const supervisorMounts = mounts.map((mount, i) => {
     checkMount(mount, `${appPath}.volumeMounts[${i}]`, findings);

@@ -11,7 +11,8 @@ import { transformPod } from "./transform.js";
 
 export const mutateCvmPod: PodMutator = (pod: V1Pod, ctx) => {
   const { config, request } = ctx;
-  if (request.operation !== "CREATE" || pod.metadata?.labels?.[config.labels.podOptIn] !== "true") return allow();
+  if (request.operation !== "CREATE" || pod.metadata?.labels?.[config.labels.podOptIn] !== "true")
+    return allow();
   const namespace = pod.metadata?.namespace || request.namespace || "default";
   const label = config.labels.namespaceOptIn;
   if (ctx.view.namespace(namespace)?.labels[label] !== "true") {

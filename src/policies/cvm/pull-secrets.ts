@@ -8,9 +8,14 @@ import type { Config } from "../../config/config.js";
 import type { Findings } from "./findings.js";
 import { ENV } from "./names.js";
 
-export function withSupervisorSecrets(user: readonly V1LocalObjectReference[], config: Config): V1LocalObjectReference[] {
+export function withSupervisorSecrets(
+  user: readonly V1LocalObjectReference[],
+  config: Config,
+): V1LocalObjectReference[] {
   const present = new Set(user.map((s) => s.name));
-  const added = config.supervisor.imagePullSecrets.filter((name) => !present.has(name)).map((name) => ({ name }));
+  const added = config.supervisor.imagePullSecrets
+    .filter((name) => !present.has(name))
+    .map((name) => ({ name }));
   return [...added, ...user];
 }
 
@@ -32,7 +37,11 @@ export function userSecrets(
   return [...all];
 }
 
-export function pullSecretEnv(user: readonly V1LocalObjectReference[], path: string, findings: Findings): V1EnvVar[] {
+export function pullSecretEnv(
+  user: readonly V1LocalObjectReference[],
+  path: string,
+  findings: Findings,
+): V1EnvVar[] {
   const first = user[0]?.name;
   if (!first) return [];
   if (user.length > 1) {
@@ -40,5 +49,10 @@ export function pullSecretEnv(user: readonly V1LocalObjectReference[], path: str
       `${path}: only ${first} is used to pull the inner image (envbox reads one secret, of type kubernetes.io/dockerconfigjson)`,
     );
   }
-  return [{ name: ENV.imagePullSecret, valueFrom: { secretKeyRef: { name: first, key: ".dockerconfigjson", optional: true } } }];
+  return [
+    {
+      name: ENV.imagePullSecret,
+      valueFrom: { secretKeyRef: { name: first, key: ".dockerconfigjson", optional: true } },
+    },
+  ];
 }

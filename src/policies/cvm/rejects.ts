@@ -12,22 +12,30 @@ export function rejectPodFields(pod: V1Pod, findings: Findings): void {
   const reasons = findings.reasons;
   (pod.metadata?.ownerReferences ?? []).forEach((owner, i) => {
     if (owner.kind === "Job") {
-      reasons.push(`metadata.ownerReferences[${i}]: owned by Job ${owner.name}; CVM pods never complete, so a Job would never finish`);
+      reasons.push(
+        `metadata.ownerReferences[${i}]: owned by Job ${owner.name}; CVM pods never complete, so a Job would never finish`,
+      );
     }
   });
-  const incompatible = "is incompatible with the CVM supervisor (it would hand the privileged supervisor to the user)";
+  const incompatible =
+    "is incompatible with the CVM supervisor (it would hand the privileged supervisor to the user)";
   if (spec.hostNetwork) reasons.push(`spec.hostNetwork: true ${incompatible}`);
   if (spec.hostPID) reasons.push(`spec.hostPID: true ${incompatible}`);
   if (spec.hostIPC) reasons.push(`spec.hostIPC: true ${incompatible}`);
   if (spec.shareProcessNamespace) reasons.push(`spec.shareProcessNamespace: true ${incompatible}`);
-  if (spec.hostUsers === false) reasons.push(`spec.hostUsers: false is incompatible with the privileged CVM supervisor`);
+  if (spec.hostUsers === false)
+    reasons.push(`spec.hostUsers: false is incompatible with the privileged CVM supervisor`);
   if (spec.runtimeClassName !== undefined) {
-    reasons.push(`spec.runtimeClassName: ${spec.runtimeClassName} is incompatible with the envbox CVM (it brings its own runtime)`);
+    reasons.push(
+      `spec.runtimeClassName: ${spec.runtimeClassName} is incompatible with the envbox CVM (it brings its own runtime)`,
+    );
   }
   if (spec.os?.name === "windows") reasons.push(`spec.os.name: windows; CVMs run on Linux only`);
   (spec.initContainers ?? []).forEach((c, i) => {
     if (!isMeshContainer(c)) {
-      reasons.push(`spec.initContainers[${i}] (${c.name}): init and sidecar containers cannot run inside the CVM`);
+      reasons.push(
+        `spec.initContainers[${i}] (${c.name}): init and sidecar containers cannot run inside the CVM`,
+      );
     }
   });
   if ((spec.ephemeralContainers ?? []).length > 0) {
@@ -36,13 +44,18 @@ export function rejectPodFields(pod: V1Pod, findings: Findings): void {
   (spec.volumes ?? []).forEach((v, i) => {
     if (v.hostPath) reasons.push(`spec.volumes[${i}] (${v.name}): hostPath cannot be passed into a CVM`);
     if (v.name.startsWith(RESERVED_VOLUME_PREFIX)) {
-      reasons.push(`spec.volumes[${i}].name: ${v.name} is reserved (${RESERVED_VOLUME_PREFIX}* volumes belong to the CVM supervisor)`);
+      reasons.push(
+        `spec.volumes[${i}].name: ${v.name} is reserved (${RESERVED_VOLUME_PREFIX}* volumes belong to the CVM supervisor)`,
+      );
     }
   });
   spec.containers.forEach((c, i) => {
-    if (c.name === SUPERVISOR_NAME) reasons.push(`spec.containers[${i}].name: ${SUPERVISOR_NAME} is reserved`);
+    if (c.name === SUPERVISOR_NAME)
+      reasons.push(`spec.containers[${i}].name: ${SUPERVISOR_NAME} is reserved`);
     if (isMeshContainer(c) && c.securityContext?.privileged) {
-      reasons.push(`spec.containers[${i}] (${c.name}): a privileged mesh container is not allowed beside a CVM`);
+      reasons.push(
+        `spec.containers[${i}] (${c.name}): a privileged mesh container is not allowed beside a CVM`,
+      );
     }
   });
 }
@@ -51,7 +64,9 @@ function checkHandler(handler: V1LifecycleHandler | undefined, path: string, fin
   if (!handler) return;
   // A sleep runs in the kubelet, not in a container: it may stay.
   if (handler.exec || handler.httpGet || handler.tcpSocket) {
-    findings.reasons.push(`${path}: lifecycle hooks would run in or against the supervisor, not the CVM (only sleep is kept)`);
+    findings.reasons.push(
+      `${path}: lifecycle hooks would run in or against the supervisor, not the CVM (only sleep is kept)`,
+    );
   }
 }
 
@@ -67,7 +82,8 @@ export function rejectContainerFields(app: V1Container, path: string, findings: 
   (app.ports ?? []).forEach((port, i) => {
     if (port.hostPort) reasons.push(`${path}.ports[${i}].hostPort: host ports cannot reach the CVM`);
   });
-  if ((app.volumeDevices ?? []).length > 0) reasons.push(`${path}.volumeDevices: block devices cannot be passed into the CVM`);
+  if ((app.volumeDevices ?? []).length > 0)
+    reasons.push(`${path}.volumeDevices: block devices cannot be passed into the CVM`);
   if (app.restartPolicy !== undefined || (app.restartPolicyRules ?? []).length > 0) {
     reasons.push(`${path}.restartPolicy: per-container restart rules have no meaning inside the CVM`);
   }
@@ -77,7 +93,9 @@ export function rejectContainerFields(app: V1Container, path: string, findings: 
     );
   }
   if (app.stdin || app.stdinOnce || app.tty) {
-    findings.warnings.push(`${path}: stdin/stdinOnce/tty dropped; the CVM's process has no terminal (and attach is denied)`);
+    findings.warnings.push(
+      `${path}: stdin/stdinOnce/tty dropped; the CVM's process has no terminal (and attach is denied)`,
+    );
   }
   if ((app.resizePolicy ?? []).length > 0) {
     findings.warnings.push(`${path}.resizePolicy dropped: the CVM's CPU and memory are fixed when it starts`);

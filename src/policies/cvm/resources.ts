@@ -14,7 +14,11 @@ function isNative(resource: string): boolean {
   return NATIVE.has(resource) || resource.startsWith("hugepages-");
 }
 
-export function checkResources(resources: V1ResourceRequirements | undefined, path: string, findings: Findings): void {
+export function checkResources(
+  resources: V1ResourceRequirements | undefined,
+  path: string,
+  findings: Findings,
+): void {
   for (const kind of ["limits", "requests"] as const) {
     for (const name of Object.keys(resources?.[kind] ?? {}).sort()) {
       if (!isNative(name)) {
@@ -29,7 +33,11 @@ export function checkResources(resources: V1ResourceRequirements | undefined, pa
   }
 }
 
-export function limitEnv(resources: V1ResourceRequirements | undefined, path: string, findings: Findings): V1EnvVar[] {
+export function limitEnv(
+  resources: V1ResourceRequirements | undefined,
+  path: string,
+  findings: Findings,
+): V1EnvVar[] {
   const env: V1EnvVar[] = [];
   const limits = resources?.limits ?? {};
   for (const [resource, name] of [
@@ -40,7 +48,9 @@ export function limitEnv(resources: V1ResourceRequirements | undefined, path: st
     if (text === undefined) continue;
     const value = parseQuantity(String(text));
     if (value === undefined || value.numerator < 0n) {
-      findings.reasons.push(`${path}.resources.limits.${resource}: ${JSON.stringify(text)} is not a valid quantity`);
+      findings.reasons.push(
+        `${path}.resources.limits.${resource}: ${JSON.stringify(text)} is not a valid quantity`,
+      );
       continue;
     }
     env.push({ name, value: ceilQuantity(value) });

@@ -20,22 +20,33 @@ function rejectRuntimeClassFields(pod: V1Pod, config: Config, findings: Findings
   if (spec.hostNetwork) reasons.push(`spec.hostNetwork: true ${breaks}`);
   if (spec.hostPID) reasons.push(`spec.hostPID: true ${breaks}`);
   if (spec.hostIPC) reasons.push(`spec.hostIPC: true ${breaks}`);
-  if (spec.shareProcessNamespace) reasons.push(`spec.shareProcessNamespace: true; systemd in a system container must be PID 1`);
+  if (spec.shareProcessNamespace)
+    reasons.push(`spec.shareProcessNamespace: true; systemd in a system container must be PID 1`);
   if (spec.os?.name === "windows") reasons.push(`spec.os.name: windows; CVMs run on Linux only`);
   if (spec.runtimeClassName !== undefined && spec.runtimeClassName !== config.runtimeClass.name) {
-    reasons.push(`spec.runtimeClassName: ${spec.runtimeClassName} conflicts with the CVM RuntimeClass ${config.runtimeClass.name}`);
+    reasons.push(
+      `spec.runtimeClassName: ${spec.runtimeClassName} conflicts with the CVM RuntimeClass ${config.runtimeClass.name}`,
+    );
   }
   if (spec.hostUsers === true && config.runtimeClass.userNamespaces === "hostUsers") {
     reasons.push(`spec.hostUsers: true; CVMs run in a user namespace (hostUsers: false)`);
   }
   const annotation = pod.metadata?.annotations?.[CRIO_USERNS_ANNOTATION];
-  if (annotation !== undefined && annotation !== CRIO_USERNS_MODE && config.runtimeClass.userNamespaces === "crioAnnotation") {
-    reasons.push(`metadata.annotations["${CRIO_USERNS_ANNOTATION}"]: ${annotation} conflicts with the CVM's ${CRIO_USERNS_MODE}`);
+  if (
+    annotation !== undefined &&
+    annotation !== CRIO_USERNS_MODE &&
+    config.runtimeClass.userNamespaces === "crioAnnotation"
+  ) {
+    reasons.push(
+      `metadata.annotations["${CRIO_USERNS_ANNOTATION}"]: ${annotation} conflicts with the CVM's ${CRIO_USERNS_MODE}`,
+    );
   }
   for (const kind of ["containers", "initContainers"] as const) {
     (spec[kind] ?? []).forEach((c, i) => {
       if (!isMeshContainer(c) && c.securityContext?.privileged) {
-        reasons.push(`spec.${kind}[${i}].securityContext.privileged: not allowed in a sysbox pod (${c.name})`);
+        reasons.push(
+          `spec.${kind}[${i}].securityContext.privileged: not allowed in a sysbox pod (${c.name})`,
+        );
       }
     });
   }
@@ -45,7 +56,8 @@ export function transformRuntimeClass(input: V1Pod, config: Config): TransformRe
   const findings = newFindings();
   const pod = structuredClone(input);
   const spec = pod.spec;
-  if (!spec || !Array.isArray(spec.containers)) return denied({ reasons: ["spec.containers: required"], warnings: [] });
+  if (!spec || !Array.isArray(spec.containers))
+    return denied({ reasons: ["spec.containers: required"], warnings: [] });
   rejectRuntimeClassFields(pod, config, findings);
   if (findings.reasons.length > 0) return denied(findings);
   spec.runtimeClassName = config.runtimeClass.name;
@@ -69,7 +81,8 @@ export function deriveRuntimeClass(input: V1Pod, config: Config): V1Pod {
     if (config.runtimeClass.userNamespaces === "hostUsers" && spec.hostUsers === false) delete spec.hostUsers;
     removeEligibilityAffinity(spec, config);
   }
-  if (config.runtimeClass.userNamespaces === "crioAnnotation") delete pod.metadata?.annotations?.[CRIO_USERNS_ANNOTATION];
+  if (config.runtimeClass.userNamespaces === "crioAnnotation")
+    delete pod.metadata?.annotations?.[CRIO_USERNS_ANNOTATION];
   unmarkMutated(pod);
   return pod;
 }
