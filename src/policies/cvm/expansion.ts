@@ -45,9 +45,9 @@ export function renameReferences(input: string, rename: (name: string) => string
 
 /** A value the kubelet passes through literally: every `$` doubled (its inverse is `unescapeLiteral`). */
 export function escapeLiteral(value: string): string {
-  return value.replaceAll("$", "$$");
+  return value.replaceAll("$", () => "$$");
 }
 
 export function unescapeLiteral(value: string): string {
-  return value.replaceAll("$$", "$");
+  return value.replaceAll("$$", () => "$");
 }
