@@ -4,12 +4,13 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import { podSecurityPrecheck } from "./access/index.js";
 import type { PolicyContext, PodMutator } from "./context.js";
+import { mutateCvmPod } from "./cvm/mutate.js";
 import { allow, deny, type Decision } from "./decision.js";
 import { istioMutation } from "./istio/mutation.js";
 
 // The Pod Security pre-check runs before the CVM transform (a clear message instead of Pod
 // Security's generic one); istioMutation runs after it (it records the finding on the transformed pod).
-const MUTATION_CHAIN: readonly PodMutator[] = [podSecurityPrecheck, istioMutation];
+const MUTATION_CHAIN: readonly PodMutator[] = [podSecurityPrecheck, mutateCvmPod, istioMutation];
 
 export function mutatePod(ctx: PolicyContext): Decision {
   const { request } = ctx;
