@@ -15,9 +15,10 @@ import {
   policyErrors,
 } from "../telemetry/admission-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
+import { podShapeProblem } from "./pod-shape.js";
 import { denialMessage, toResponse, toReview } from "./response.js";
 import type { CheckedReview } from "./review.js";
-import type { AdmissionResponse, AdmissionReview } from "./types.js";
+import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "./types.js";
 
 export type Webhook = "mutate" | "validate";
 
@@ -38,6 +39,38 @@ const POLICIES: Record<Webhook, (ctx: PolicyContext) => Decision | Promise<Decis
   validate,
 };
 
+/** What is wrong with the Pod(s) a pods request carries, before any policy reads them. */
+function podProblem(request: AdmissionRequest): string | undefined {
+  if (request.resource.resource !== "pods" || request.kind.kind !== "Pod") return undefined;
+  for (const field of ["object", "oldObject"] as const) {
+    const value = request[field];
+    if (value === undefined || value === null) continue;
+    const problem = podShapeProblem(value);
+    if (problem !== undefined) return `request.${field} is not a valid Pod: ${problem}`;
+  }
+  return undefined;
+}
+
+function decide(webhook: Webhook, ctx: PolicyContext): Decision | Promise<Decision> {
+  const problem = podProblem(ctx.request);
+  return problem === undefined ? POLICIES[webhook](ctx) : deny([problem], [], 400);
+}
+
+/**
+ * The decided answer when a policy throws. The Pod schema check runs first, so what remains is
+ * nesting deeper than the stack under fields the schema does not know (bad input, 400) or a bug
+ * of ours (500, counted and logged as an error).
+ */
+function failed(webhook: Webhook, err: unknown, uid: string, logger: Logger): Decision {
+  if (err instanceof RangeError && /call stack/i.test(err.message)) {
+    logger.warn({ uid, webhook }, "request nests too deeply to process; denied (400)");
+    return deny(["request.object nests too deeply to process"], [], 400);
+  }
+  policyErrors.inc({ webhook });
+  logger.error({ err, uid, webhook }, "policy failed; answering allowed=false (500)");
+  return deny([`internal error in cvm-admission ${webhook}: ${(err as Error).message}`], [], 500);
+}
+
 export async function admit(
   webhook: Webhook,
   review: CheckedReview,
@@ -49,13 +82,11 @@ export async function admit(
   let decision: Decision;
   let response: AdmissionResponse;
   try {
-    decision = await POLICIES[webhook]({ request, view: deps.view, config: deps.config });
+    decision = await decide(webhook, { request, view: deps.view, config: deps.config });
     // Inside the try: diffing a hostile object (nesting deeper than the stack) can throw too.
     response = toResponse(request.uid, decision, request.object);
   } catch (err) {
-    policyErrors.inc({ webhook });
-    deps.logger.error({ err, uid: request.uid, webhook }, "policy failed; answering allowed=false (500)");
-    decision = deny([`internal error in cvm-admission ${webhook}: ${(err as Error).message}`], [], 500);
+    decision = failed(webhook, err, request.uid, deps.logger);
     response = toResponse(request.uid, decision, request.object); // a denial carries no patch
   } finally {
     admissionInFlight.dec();

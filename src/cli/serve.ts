@@ -91,14 +91,16 @@ export const serveCommand: Command = async (args) => {
     );
 
   const development = live === undefined && values["certs-dir"] === undefined;
-  let certificates: CertificateWatch | undefined;
+  // Filled in once the server listens (the watch needs it); /readyz may be asked before that.
+  const serving: { certificates?: CertificateWatch } = {};
   const running = await startHttpsServer(
     createApp({
       view,
       config,
       logger,
       ...(live ? { events: live.recorder } : {}),
-      isReady: () => view.isSynced() && certificates?.current() !== undefined && !running.isShuttingDown(),
+      isReady: () =>
+        view.isSynced() && serving.certificates?.current() !== undefined && !running.isShuttingDown(),
     }),
     {
       tls: await firstServingPair(config, development, logger),
@@ -108,7 +110,7 @@ export const serveCommand: Command = async (args) => {
     },
   );
   // Every replica follows its certificate files (a mounted Secret updates in place).
-  certificates = await watchServingCertificate({
+  serving.certificates = await watchServingCertificate({
     dir: config.server.certsDir,
     server: running.server,
     logger,
@@ -129,7 +131,7 @@ export const serveCommand: Command = async (args) => {
     logger.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
     void (async () => {
       await running.shutdown();
-      certificates?.close();
+      serving.certificates?.close();
       selfManaged?.close();
       await live?.stop();
       logger.info("shut down cleanly");

@@ -99,6 +99,64 @@ describe("reviews", () => {
     expect(review.response).toMatchObject({ uid: "uid-noobj", allowed: false, status: { code: 400 } });
   });
 
+  // As text: the test's own JSON.stringify would overflow on it.
+  const DEEP = '{"inner":'.repeat(20_000) + '"x"' + "}".repeat(20_000);
+  it.each([
+    [
+      "an env var name that is not a string",
+      { containers: [{ name: "web", image: "nginx", env: [{ name: 5 }] }] },
+      /request\.object is not a valid Pod: spec\.containers\[0\]\.env\[0\]\.name must be string/,
+    ],
+    ["containers that are not a list", { containers: {} }, /spec\.containers must be array/],
+    ["a missing containers list", {}, /spec must have required property 'containers'/],
+  ])("answers a pod with %s as a decided 400 naming the field", async (_name, spec, message) => {
+    for (const path of ["/mutate", "/validate"] as const) {
+      const object = {
+        ...plainPod,
+        metadata: { ...plainPod.metadata, labels: { "cvm.dev/enabled": "true" } },
+        spec,
+      };
+      const review = await server.review(path, reviewOf({ uid: "uid-shape", namespace: "default", object }));
+      expect(review.response).toMatchObject({ uid: "uid-shape", allowed: false, status: { code: 400 } });
+      expect(review.response?.status?.message).toMatch(message);
+    }
+  });
+
+  // Unknown fields pass the schema check; nesting deeper than the stack is still refused clearly.
+  it("answers a CVM pod with an unknown field nested 20,000 levels deep as a decided 400", async () => {
+    const optedIn = {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "cvm", labels: { "cvm.dev/enabled": "true" } },
+    };
+    const cvmServer = await startTestServer({ objects: [optedIn] });
+    try {
+      const object = {
+        ...plainPod,
+        metadata: { name: "web", namespace: "cvm", labels: { "cvm.dev/enabled": "true" } },
+        spec: { containers: [{ name: "web", image: "nginx" }], future: "DEEP" },
+      };
+      const body = JSON.stringify(reviewOf({ uid: "uid-deep", namespace: "cvm", object }));
+      const review = await cvmServer.review("/mutate", body.replace('"DEEP"', DEEP));
+      expect(review.response).toMatchObject({ uid: "uid-deep", allowed: false, status: { code: 400 } });
+      expect(review.response?.status?.message).toMatch(/nests too deeply/);
+    } finally {
+      await cvmServer.close();
+    }
+  });
+
+  it("reads a null optional field as absent, as the apiserver does", async () => {
+    const object = {
+      ...plainPod,
+      spec: { securityContext: null, containers: [{ name: "web", image: "nginx", securityContext: null }] },
+    };
+    const review = await server.review(
+      "/validate",
+      reviewOf({ uid: "uid-null", namespace: "default", object }),
+    );
+    expect(review.response).toMatchObject({ uid: "uid-null", allowed: true });
+  });
+
   it("answers 200 concurrent reviews, each with its own uid", async () => {
     const uids = Array.from({ length: 200 }, (_, i) => `uid-${i}`);
     const reviews = await Promise.all(

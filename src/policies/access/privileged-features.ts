@@ -50,7 +50,7 @@ function isolationEscapes(context: V1SecurityContext | V1PodSecurityContext | un
   const selinuxType = context?.seLinuxOptions?.type;
   if (selinuxType && !CONFINED_SELINUX_TYPES.has(selinuxType))
     escapes.push(`uses SELinux type ${selinuxType}`);
-  if (context !== undefined && "procMount" in context && context.procMount === "Unmasked") {
+  if (context && "procMount" in context && context.procMount === "Unmasked") {
     escapes.push("mounts /proc unmasked");
   }
   return escapes;

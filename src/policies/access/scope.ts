@@ -5,7 +5,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PolicyContext } from "../context.js";
 import { isCvmPod } from "../istio/conflict.js";
-import { podShapeProblem } from "./pod-shape.js";
+import { podShapeProblem } from "../../admission/pod-shape.js";
 
 /** The request's namespace (object metadata as a fallback for direct calls). */
 export function requestNamespace(ctx: PolicyContext): string {

@@ -68,7 +68,7 @@ export function encodeEnv(app: V1Container, appPath: string, findings: Findings)
     const hazard = isHazardName(name);
     const outName = hazard ? renamedHazard(name) : name;
     const out: V1EnvVar = { ...entry, name: outName };
-    if (entry.value !== undefined) {
+    if (typeof entry.value === "string") {
       rejectReservedReferences(entry.value, `${path}.value`, findings);
       // The kubelet expands a value with the variables defined before it: rename only those.
       out.value = rewriteHazardReferences(entry.value, renamedSoFar);

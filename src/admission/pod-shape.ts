@@ -1,0 +1,61 @@
+// Pods are checked against the Kubernetes 1.35 Pod schema before any policy reads them. The
+// apiserver validates pods before admission, but forged reviews and direct calls (the CLI) need
+// not have been: a wrong type anywhere gets an answer naming the field, never an exception deep in
+// a policy. Unknown fields pass (a newer apiserver may send fields this schema does not know).
+// pod-v1.schema.json is ../shared/k8s-schemas/v1.35-standalone-strict/pod-v1.json, unchanged;
+// the strictness is dropped here.
+
+import { Ajv } from "ajv";
+import addFormatsModule from "ajv-formats";
+import podSchema from "./pod-v1.schema.json" with { type: "json" };
+
+const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
+
+function withoutUnknownFieldRejection(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutUnknownFieldRejection);
+  if (typeof node !== "object" || node === null) return node;
+  const entries = Object.entries(node).filter(
+    ([key, value]) => !(key === "additionalProperties" && value === false),
+  );
+  return Object.fromEntries(entries.map(([key, value]) => [key, withoutUnknownFieldRejection(value)]));
+}
+
+const ajv = new Ajv({ allErrors: false, strict: false });
+addFormats(ajv);
+const validatePod = ajv.compile(withoutUnknownFieldRejection(podSchema) as object);
+
+// Policies ask about the same object several times per request (each validator reads it).
+const checked = new WeakMap<object, string | undefined>();
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** "/spec/containers/0/env" -> "spec.containers[0].env" */
+function fieldPath(pointer: string): string {
+  return pointer
+    .split("/")
+    .slice(1)
+    .map((part) => part.replaceAll("~1", "/").replaceAll("~0", "~"))
+    .reduce((path, part) => (/^\d+$/.test(part) ? `${path}[${part}]` : path ? `${path}.${part}` : part), "");
+}
+
+/** Undefined when `value` is a well-formed Pod (its kind, when set, is Pod), else what is wrong. */
+export function podShapeProblem(value: unknown): string | undefined {
+  if (!isObject(value)) return "is not an object";
+  if (checked.has(value)) return checked.get(value);
+  let problem: string | undefined;
+  if (value["kind"] !== undefined && value["kind"] !== "Pod") {
+    problem =
+      typeof value["kind"] === "string"
+        ? `is a ${value["kind"].slice(0, 64)}, not a Pod`
+        : "kind is not a string";
+  } else if (!validatePod(value)) {
+    const error = validatePod.errors?.[0];
+    problem = error
+      ? `${fieldPath(error.instancePath) || "the pod"} ${error.message ?? "is invalid"}`
+      : "is invalid";
+  }
+  checked.set(value, problem);
+  return problem;
+}
