@@ -1,6 +1,6 @@
 // Decision -> AdmissionReview. The one place that completes every answer with the request's uid,
 // and the one place a JSON patch is made (fast-json-patch compare, lists that changed length
-// replaced whole: deterministic, and every op applies under a strict RFC 6902 implementation
+// and replaced entries replaced whole: deterministic, and every op applies under a strict RFC 6902 implementation
 // such as the apiserver's).
 
 import fastJsonPatch from "fast-json-patch";
@@ -32,8 +32,8 @@ export function toResponse(uid: string, decision: Decision, original: unknown): 
   }
   if (decision.auditAnnotations) response.auditAnnotations = decision.auditAnnotations;
   if (decision.mutated !== undefined && typeof original === "object" && original !== null) {
-    const resized = replaceResizedLists(original, decision.mutated, "");
-    const patch = [...resized.ops, ...fastJsonPatch.compare(resized.base as object, decision.mutated)];
+    const wholesale = replaceWholesale(original, decision.mutated, "");
+    const patch = [...wholesale.ops, ...fastJsonPatch.compare(wholesale.base as object, decision.mutated)];
     if (patch.length > 0) {
       response.patchType = "JSONPatch";
       response.patch = Buffer.from(JSON.stringify(patch)).toString("base64");
@@ -45,18 +45,25 @@ export function toResponse(uid: string, decision: Decision, original: unknown): 
 type Json = Record<string, unknown> | unknown[];
 const isContainer = (value: unknown): value is Json => typeof value === "object" && value !== null;
 
+const hasName = (value: unknown): value is { name: unknown } =>
+  typeof value === "object" && value !== null && "name" in value;
+
 /**
- * A list whose length changed is replaced whole. Diffed index by index, a list with entries
+ * Replaced whole: a list whose length changed, and a list entry that became another one (a
+ * container, volume or env var with a different name). Diffed index by index, a list with entries
  * inserted at its front (the supervisor's env) becomes one op per entry: 3,500 ops and a 430 KB
- * patch for the 100 KB benchmark pod, most of the time of its answer (bench/, --profile).
- * Returns those replace ops, and `base`: `original` with the new lists already in place, shared
- * by reference so compare() skips them (copied only along the paths that lead to one).
+ * patch for the 100 KB benchmark pod; and a container turned into the supervisor becomes an op
+ * per field, each value deep-copied by compare(). Returns those replace ops, and `base`:
+ * `original` with the new values already in place, shared by reference so compare() skips them
+ * (copied only along the paths that lead to one).
  */
-function replaceResizedLists(
+function replaceWholesale(
   original: unknown,
   mutated: unknown,
   path: string,
 ): { ops: fastJsonPatch.Operation[]; base: unknown } {
+  // Policies share unchanged parts of the original with their result: nothing to look at below.
+  if (original === mutated) return { ops: [], base: original };
   if (!isContainer(original) || !isContainer(mutated) || Array.isArray(original) !== Array.isArray(mutated)) {
     return { ops: [], base: original };
   }
@@ -70,7 +77,11 @@ function replaceResizedLists(
     const to = (mutated as Record<string, unknown>)[key];
     if (!Object.prototype.hasOwnProperty.call(mutated, key) || !isContainer(from) || !isContainer(to))
       continue;
-    const child = replaceResizedLists(from, to, `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`);
+    const childPath = `${path}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const renamedEntry = Array.isArray(original) && hasName(from) && hasName(to) && from.name !== to.name;
+    const child = renamedEntry
+      ? { ops: [{ op: "replace" as const, path: childPath, value: to }], base: to }
+      : replaceWholesale(from, to, childPath);
     if (child.base === from) continue;
     ops.push(...child.ops);
     base ??= Array.isArray(original) ? [...original] : { ...original };

@@ -134,7 +134,11 @@ describe("reviews", () => {
       const object = {
         ...plainPod,
         metadata: { name: "web", namespace: "cvm", labels: { "cvm.dev/enabled": "true" } },
-        spec: { containers: [{ name: "web", image: "nginx" }], future: "DEEP" },
+        // In a list the CVM transform replaces whole (the volumes gain ours), so the patch carries it.
+        spec: {
+          containers: [{ name: "web", image: "nginx" }],
+          volumes: [{ name: "data", emptyDir: {}, future: "DEEP" }],
+        },
       };
       const body = JSON.stringify(reviewOf({ uid: "uid-deep", namespace: "cvm", object }));
       const review = await cvmServer.review("/mutate", body.replace('"DEEP"', DEEP));

@@ -5,7 +5,7 @@
 //   the user's env (hazard names renamed)  CVM_ARGV_<k>  CODER_BOOTSTRAP_SCRIPT
 // derive-envbox.ts reads the same layout back.
 
-import type { V1Container, V1EnvVar, V1Pod } from "@kubernetes/client-node";
+import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
 import { addEligibilityAffinity } from "../nodes/affinity.js";
 import { selectAppContainer } from "./app-container.js";
@@ -66,10 +66,13 @@ function supervisor(
 
 export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   const findings = newFindings();
-  const pod = structuredClone(input);
-  const spec = pod.spec;
-  if (!spec || !Array.isArray(spec.containers))
+  if (!input.spec || !Array.isArray(input.spec.containers))
     return denied({ reasons: ["spec.containers: required"], warnings: [] });
+  // Copy-on-write: the pod, its metadata and spec are ours; everything below them is shared with
+  // the input and replaced where it changes, never written. Unchanged parts stay the same objects,
+  // which also lets the patch diff skip them.
+  const spec: V1PodSpec = { ...input.spec };
+  const pod: V1Pod = { ...input, metadata: { ...input.metadata }, spec };
   rejectPodFields(pod, findings);
   const index = selectAppContainer(pod, findings);
   if (index === undefined) return denied(findings);
@@ -100,11 +103,14 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   }
   if (findings.reasons.length > 0) return denied(findings);
 
-  spec.containers[index] = supervisor(
-    app,
-    [...header, ...env.env, ...argv, ...script],
-    [...mounts.supervisorMounts, ...injectedMounts()],
-    config,
+  spec.containers = spec.containers.with(
+    index,
+    supervisor(
+      app,
+      [...header, ...env.env, ...argv, ...script],
+      [...mounts.supervisorMounts, ...injectedMounts()],
+      config,
+    ),
   );
   // In front: volumes a later webhook appends (Istio) then stay behind the user's.
   spec.volumes = [...injectedVolumes(config), ...(spec.volumes ?? [])];
@@ -112,8 +118,8 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   if (secrets.length > 0) spec.imagePullSecrets = secrets;
   // The pod-level user would apply to the supervisor, which must run as root: it went into CODER_INNER_USERNAME.
   if (spec.securityContext) {
-    delete spec.securityContext.runAsUser;
-    delete spec.securityContext.runAsNonRoot;
+    const { runAsUser: _user, runAsNonRoot: _nonRoot, ...rest } = spec.securityContext;
+    spec.securityContext = rest;
   }
   // envbox waits up to 90 s for the bootstrap process on SIGTERM.
   spec.terminationGracePeriodSeconds = Math.max(

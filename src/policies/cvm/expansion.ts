@@ -8,25 +8,26 @@ type Segment = { kind: "text"; text: string } | { kind: "ref"; name: string };
 function segments(input: string): Segment[] {
   const out: Segment[] = [];
   let text = "";
-  for (let i = 0; i < input.length; i++) {
-    const next = input[i + 1];
-    if (input[i] !== "$" || next === undefined) {
-      text += input[i];
-    } else if (next === "(") {
-      const close = input.indexOf(")", i + 2);
-      if (close < 0) {
-        text += input.slice(i);
-        break;
-      }
-      if (text) out.push({ kind: "text", text });
-      text = "";
-      out.push({ kind: "ref", name: input.slice(i + 2, close) });
-      i = close;
-    } else {
-      text += "$" + next;
-      i++;
+  let from = 0; // input[from..] is not tokenised yet
+  // Only a `$` with a character after it can start anything but text.
+  for (let i = input.indexOf("$"); i >= 0 && i < input.length - 1; i = input.indexOf("$", from)) {
+    text += input.slice(from, i);
+    if (input[i + 1] !== "(") {
+      text += input.slice(i, i + 2); // `$$` or `$x`: literal
+      from = i + 2;
+      continue;
     }
+    const close = input.indexOf(")", i + 2);
+    if (close < 0) {
+      from = i; // an unclosed `$(`: the rest is literal
+      break;
+    }
+    if (text) out.push({ kind: "text", text });
+    text = "";
+    out.push({ kind: "ref", name: input.slice(i + 2, close) });
+    from = close + 1;
   }
+  text += input.slice(from);
   if (text) out.push({ kind: "text", text });
   return out;
 }

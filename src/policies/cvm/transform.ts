@@ -20,12 +20,14 @@ export function denied(findings: Findings): TransformResult {
   return { allowed: false, reasons: findings.reasons, warnings: findings.warnings };
 }
 
-/** Records the mutation on the pod (in place). */
+/** Records the mutation on the pod: writes `pod.metadata` (the caller's own), replaces its annotations. */
 export function markMutated(pod: V1Pod, form: Form): void {
   const metadata = (pod.metadata ??= {});
-  const annotations = (metadata.annotations ??= {});
-  annotations[MUTATED_ANNOTATION] = MUTATED_VERSION;
-  annotations[FORM_ANNOTATION] = form;
+  metadata.annotations = {
+    ...metadata.annotations,
+    [MUTATED_ANNOTATION]: MUTATED_VERSION,
+    [FORM_ANNOTATION]: form,
+  };
 }
 
 /** The inverse of `markMutated` (in place). */

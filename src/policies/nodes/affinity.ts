@@ -39,21 +39,31 @@ function andInto(term: V1NodeSelectorTerm, alternatives: readonly Conjunction[])
     ...term,
     matchExpressions: [
       ...(term.matchExpressions ?? []),
-      ...alt.filter((e) => !has(term, e)).map((e) => structuredClone(e)),
+      ...alt.filter((e) => !has(term, e)).map((e) => ({ ...e, values: [...(e.values ?? [])] })),
     ],
   }));
 }
 
-/** ANDs eligibility into every required nodeSelectorTerm of `spec` (in place); creates one term when there are none. */
+/**
+ * ANDs eligibility into every required nodeSelectorTerm of `spec`; creates one term when there are
+ * none. Writes only `spec.affinity` (a new object): the affinity below may be shared with another pod.
+ */
 export function addEligibilityAffinity(spec: V1PodSpec, config: Config): void {
   const alternatives = eligibilityAlternatives(config);
-  const affinity = (spec.affinity ??= {});
-  const nodeAffinity = (affinity.nodeAffinity ??= {});
-  const required = (nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution ??= {
-    nodeSelectorTerms: [],
-  });
-  const terms = required.nodeSelectorTerms.length > 0 ? required.nodeSelectorTerms : [{}];
-  required.nodeSelectorTerms = terms.flatMap((t) => andInto(t, alternatives));
+  const affinity = spec.affinity ?? {};
+  const nodeAffinity = affinity.nodeAffinity ?? {};
+  const required = nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution;
+  const terms = required?.nodeSelectorTerms.length ? required.nodeSelectorTerms : [{}];
+  spec.affinity = {
+    ...affinity,
+    nodeAffinity: {
+      ...nodeAffinity,
+      requiredDuringSchedulingIgnoredDuringExecution: {
+        ...required,
+        nodeSelectorTerms: terms.flatMap((t) => andInto(t, alternatives)),
+      },
+    },
+  };
 }
 
 /** The term that `andInto` turned into `terms[0..alternatives.length)`, if any. */

@@ -67,6 +67,24 @@ export function asCvmPod(pod: V1Pod, config: Config = defaultConfig()): V1Pod {
   return copy;
 }
 
+/** Freezes `value` and everything in it: a write into it then throws (ES modules are strict). */
+export function deepFreeze<T>(value: T): T {
+  if (typeof value === "object" && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+/**
+ * The CVM step as the webhook runs it, on a frozen copy of `pod`: the transform shares unchanged
+ * parts of its input with its output, so any write into the input throws here. The result is
+ * thawed (a deep copy) for tests that go on to edit it.
+ */
 export function mutate(pod: V1Pod, config: Config = defaultConfig()): Decision {
-  return mutateCvmPod(pod, contextFor(pod, config));
+  const input = deepFreeze(structuredClone(pod));
+  const decision = mutateCvmPod(input, contextFor(input, config));
+  return decision.allowed && decision.mutated
+    ? { ...decision, mutated: structuredClone(decision.mutated) }
+    : decision;
 }
