@@ -135,10 +135,19 @@ process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 const NOISY = 0.08;
 const FLOOR_PORT = 18443;
 const OURS_PORT = 18444;
+const PARSE_FLOOR_PORT = 18445;
 const floor = startServer("floor", FLOOR_PORT, [join(ROOT, "bench/floor/floor.mjs")], {
   PORT: String(FLOOR_PORT),
   TLS_CERT: join(TLS, "tls.crt"),
   TLS_KEY: join(TLS, "tls.key"),
+});
+// The same floor doing JSON.parse of each body (MODE=parse): what parsing alone costs here, the
+// reference for how much of the gap to the floor any webhook that reads its input must pay.
+const parseFloor = startServer("parse-only floor", PARSE_FLOOR_PORT, [join(ROOT, "bench/floor/floor.mjs")], {
+  PORT: String(PARSE_FLOOR_PORT),
+  TLS_CERT: join(TLS, "tls.crt"),
+  TLS_KEY: join(TLS, "tls.key"),
+  MODE: "parse",
 });
 const profileDir = join(OUT, "profile");
 const ours = startServer(
@@ -163,11 +172,12 @@ let exitCode = 0;
 try {
   await waitForHttps(`https://127.0.0.1:${FLOOR_PORT}/`, ca);
   await waitForHttps(`https://127.0.0.1:${OURS_PORT}/healthz`, ca);
+  await waitForHttps(`https://127.0.0.1:${PARSE_FLOOR_PORT}/`, ca);
   const bodies = BODIES.filter((b) => !opts.body || opts.body.includes(b.name));
   for (const body of bodies) {
     const file = join(ROOT, "bench/bodies", `${body.name}.json`);
     const row = { name: body.name, path: body.path, bytes: statSync(file).size };
-    for (const server of [floor, ours]) {
+    for (const server of [floor, parseFloor, ours]) {
       const target = {
         url: `https://127.0.0.1:${server.port}${body.path}`,
         ca,
@@ -178,7 +188,7 @@ try {
         serverCpu: SERVER_CPU,
       };
       const answer = await postOnce(target, readFileSync(file, "utf8"));
-      const check = server === ours ? checkAnswer(body, file, answer) : "floor";
+      const check = server === ours ? checkAnswer(body, file, answer) : server.name;
       log(`${body.name} on ${server.name}: ${check}`);
       resetPeakRss(server.pid);
       log(`${body.name} on ${server.name}: saturation (${loadgen}, ${phases.duration} s)`);
@@ -191,6 +201,10 @@ try {
         );
         const again = await saturation(target, file, phases);
         if (again.foreignLoad < sat.foreignLoad) sat = again;
+      }
+      if (server === parseFloor) {
+        row.parseFloor = { saturation: sat }; // a reference for throughput only
+        continue;
       }
       log(`${body.name} on ${server.name}: ${sat.rps} req/s; latency at ${phases.rate} req/s`);
       const lat = await latencyAtRate(target, file, { rate: phases.rate, duration: phases.rateDuration });

@@ -14,6 +14,12 @@ const cpuRatio = (row) =>
     ? row.floor.saturation.cpuMsPer1k / row.ours.saturation.cpuMsPer1k
     : null;
 
+/** What parsing alone leaves of the floor (the parse-only floor's req/s over the floor's). */
+const parseRatio = (row) =>
+  row.parseFloor?.saturation && row.floor?.saturation
+    ? row.parseFloor.saturation.rps / row.floor.saturation.rps
+    : null;
+
 function latencyCell(lat) {
   if (!lat) return "–";
   if (lat.overloaded) return `overloaded (${f(lat.achievedRps)}/s served, ${lat.unfinished} unanswered)`;
@@ -83,8 +89,8 @@ export function renderReport(results) {
       `Saturation: ${results.loadgen}, 16 connections, ${p.duration} s after ${p.warmup} s warm-up. ` +
       `Latency: open loop at ${p.rate} req/s for ${p.rateDuration} s.`,
     "",
-    `| body | endpoint | our answer | floor req/s | ours req/s | × floor | × floor by CPU | ours p50 / p90 / p99 ms @${p.rate}/s | floor p99 ms | ours CPU ms / 1k req | floor CPU ms / 1k req | ours peak RSS MB |`,
-    "|---|---|---|---:|---:|---:|---:|---|---:|---:|---:|---:|",
+    `| body | endpoint | our answer | floor req/s | ours req/s | × floor | × floor by CPU | parse-only floor × floor | ours p50 / p90 / p99 ms @${p.rate}/s | floor p99 ms | ours CPU ms / 1k req | floor CPU ms / 1k req | ours peak RSS MB |`,
+    "|---|---|---|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|",
   );
   for (const row of results.bodies) {
     const o = row.ours ?? {};
@@ -92,13 +98,13 @@ export function renderReport(results) {
     const limited = (x) => (x?.saturation?.loadgenLimited ? " (loadgen-limited)" : "");
     out.push(
       `| ${row.name} (${f(row.bytes / 1024, 1)} KB) | ${row.path} | ${o.check ?? "–"} | ` +
-        `${f(fl.saturation?.rps)}${limited(fl)} | ${f(o.saturation?.rps)}${limited(o)} | ${f(ratio(row), 3)} | ${f(cpuRatio(row), 3)} | ` +
+        `${f(fl.saturation?.rps)}${limited(fl)} | ${f(o.saturation?.rps)}${limited(o)} | ${f(ratio(row), 3)} | ${f(cpuRatio(row), 3)} | ${f(parseRatio(row), 3)} | ` +
         `${latencyCell(o.latency)} | ${fl.latency?.overloaded ? "overloaded" : f(fl.latency?.latencyMs.p99, 2)} | ` +
         `${f(o.saturation?.cpuMsPer1k, 0)} | ${f(fl.saturation?.cpuMsPer1k, 0)} | ${f(o.memory?.peakMb, 0)} |`,
     );
   }
   const disturbed = results.bodies.flatMap((row) =>
-    ["floor", "ours"]
+    ["floor", "parseFloor", "ours"]
       .filter((t) => (row[t]?.saturation?.foreignLoad ?? 0) > 0.08)
       .map((t) => `${row.name}/${t} (${Math.round(row[t].saturation.foreignLoad * 100)} % of a CPU)`),
   );
