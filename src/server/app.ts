@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): RequestListener {
     const query = req.url?.indexOf("?") ?? -1;
     const review =
       req.method === "POST" ? reviews.get(query < 0 ? (req.url ?? "") : req.url!.slice(0, query)) : undefined;
-    if (review) void review(req, res);
+    if (review) review(req, res);
     else app(req, res);
   };
 }

@@ -198,6 +198,31 @@ describe("slow clients", () => {
   });
 });
 
+describe("aborted uploads", () => {
+  it("drops a request whose client disconnects mid-body and keeps serving", async () => {
+    const closed = new Promise<void>((resolve, reject) => {
+      const socket = connect(
+        { host: "127.0.0.1", port: server.port, ca: server.ca, servername: "localhost" },
+        () => {
+          socket.write(
+            "POST /validate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 5000\r\n\r\n" +
+              '{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview"',
+            () => socket.destroy(),
+          );
+        },
+      );
+      socket.on("error", reject);
+      socket.on("close", () => resolve());
+    });
+    await closed;
+    const review = await server.review(
+      "/validate",
+      reviewOf({ uid: "uid-after-abort", namespace: "default", object: plainPod }),
+    );
+    expect(review.response).toMatchObject({ uid: "uid-after-abort", allowed: true });
+  });
+});
+
 describe("probes and metrics", () => {
   it("serves /healthz and /readyz", async () => {
     expect(await server.get("/healthz")).toMatchObject({ status: 200, body: "ok" });
