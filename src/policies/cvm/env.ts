@@ -28,7 +28,9 @@ export function rejectReservedReferences(value: string, path: string, findings: 
 }
 
 export function checkEnvStringSize(name: string, value: string, path: string, findings: Findings): void {
-  if (Buffer.byteLength(`${name}=${value}`) + 1 > MAX_ENV_STRING_BYTES) {
+  // "NAME=value\0" in UTF-8: at most 3 bytes per UTF-16 unit, so short strings need no count.
+  const atMost = (name.length + value.length + 1) * 3 + 1;
+  if (atMost > MAX_ENV_STRING_BYTES && Buffer.byteLength(`${name}=${value}`) + 1 > MAX_ENV_STRING_BYTES) {
     findings.reasons.push(
       `${path}: longer than ${MAX_ENV_STRING_BYTES} bytes, the most exec accepts for one variable`,
     );
