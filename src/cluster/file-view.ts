@@ -21,6 +21,11 @@ interface KubeObject {
   items?: unknown;
 }
 
+function hasNodeInfo(obj: object): boolean {
+  const status = (obj as { status?: unknown }).status;
+  return typeof status === "object" && status !== null && "nodeInfo" in status;
+}
+
 function flatten(doc: unknown, where: string, out: KubeObject[]): void {
   if (Array.isArray(doc)) {
     doc.forEach((item, i) => flatten(item, `${where}[${i}]`, out));
@@ -29,7 +34,9 @@ function flatten(doc: unknown, where: string, out: KubeObject[]): void {
   if (doc === null || doc === undefined) return;
   if (typeof doc !== "object")
     throw new ClusterViewFileError(`${where}: expected an object, got ${typeof doc}`);
-  const obj = doc as KubeObject;
+  let obj = doc as KubeObject;
+  // Dumps of `.items` (sonobuoy's Nodes.json) drop the kind; only a Node has status.nodeInfo.
+  if (obj.kind === undefined && hasNodeInfo(obj)) obj = { kind: "Node", ...obj };
   if (typeof obj.kind !== "string") throw new ClusterViewFileError(`${where}: object has no kind`);
   if (obj.kind === "List" || obj.kind.endsWith("List")) {
     if (!Array.isArray(obj.items)) throw new ClusterViewFileError(`${where}: ${obj.kind} has no items array`);

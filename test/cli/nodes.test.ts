@@ -32,6 +32,19 @@ describe("nodes --cluster-view", () => {
     ).toHaveLength(5);
   });
 
+  it("reads a bare JSON array of kind-less Nodes (sonobuoy's Nodes.json)", async () => {
+    const result = await runCli([
+      "nodes",
+      "--cluster-view",
+      fixture("nodes-aws-k8s-1.8-ubuntu-16.04-4.4.0-1016-aws.json"),
+    ]);
+    expect(result.status).toBe(0);
+    const rows = result.stdout.trimEnd().split("\n").slice(1);
+    expect(rows).toHaveLength(3);
+    for (const row of rows)
+      expect(row).toMatch(/^ip-10-0-\S+\s+below-minimum\s+4\.4\.0-1016-aws\s+Ubuntu 16\.04/);
+  });
+
   it("tells whether each node's label agrees, in JSON", async () => {
     const dir = mkdtempSync(join(tmpdir(), "nodes-"));
     const file = join(dir, "view.yaml");
