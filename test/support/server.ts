@@ -99,6 +99,24 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   };
 }
 
+/** Test servers started on first use, one per key (a cluster state, a config), closed together. */
+export class ServerPool {
+  private readonly servers = new Map<string, Promise<TestServer>>();
+
+  get(key: string, options: () => TestServerOptions): Promise<TestServer> {
+    let server = this.servers.get(key);
+    if (server === undefined) {
+      server = startTestServer(options());
+      this.servers.set(key, server);
+    }
+    return server;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.servers.values()].map(async (server) => (await server).close()));
+  }
+}
+
 /** An AdmissionReview for a request, with the usual apiserver fields filled in. */
 export function reviewOf(request: Record<string, unknown>): Record<string, unknown> {
   return {

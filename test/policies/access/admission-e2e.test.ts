@@ -8,21 +8,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdmissionRequest } from "../../../src/admission/types.js";
 import { parseClusterViewText } from "../../../src/cluster/file-view.js";
-import { findRenderer, render, type Renderer } from "../../chart/render.js";
-import { admit, ADMIT_SKIP_REASON, KUBE_ADMIT, type AdmitRequest } from "../../support/admit.js";
-import { startTestServer, type TestServer } from "../../support/server.js";
+import { admissionSkipReason, renderedWebhookConfigurations } from "../../support/admission-harness.js";
+import { admit, type AdmitRequest } from "../../support/admit.js";
+import { ServerPool } from "../../support/server.js";
 import { testTlsPair } from "../../support/tls.js";
-import { attackCases, type AttackCase } from "./attack-table.js";
-import { clusterView, fixtureText, testConfig } from "./support.js";
+import { attackCases, serverFor, type AttackCase } from "./attack-table.js";
+import { fixtureText } from "./support.js";
 
-const found = findRenderer();
-const renderer = "missing" in found ? undefined : (found as Renderer);
-const skipReason = !KUBE_ADMIT
-  ? ADMIT_SKIP_REASON
-  : !renderer
-    ? (found as { missing: string }).missing
-    : undefined;
-if (skipReason) console.info(`access end-to-end admission tests SKIPPED: ${skipReason}`);
+if (admissionSkipReason) console.info(`access end-to-end admission tests SKIPPED: ${admissionSkipReason}`);
 
 const cases = attackCases().filter((c) => c.request.kind.kind !== "EphemeralContainers");
 const namespaces = parseClusterViewText(fixtureText("cluster.yaml"), "cluster.yaml").filter(
@@ -50,56 +43,38 @@ function admitRequest(c: AttackCase, serviceAddr: string, webhookConfigurations:
   };
 }
 
-describe.skipIf(skipReason !== undefined)("access attack table through kube-apiserver admission", () => {
-  let configurations: object[];
-  const servers = new Map<string, Promise<TestServer>>();
+describe.skipIf(admissionSkipReason !== undefined)(
+  "access attack table through kube-apiserver admission",
+  () => {
+    let configurations: object[];
+    const servers = new ServerPool();
 
-  beforeAll(async () => {
-    const caBundle = Buffer.from((await testTlsPair()).ca).toString("base64");
-    configurations = render(renderer!)
-      .filter((m) => m.kind === "MutatingWebhookConfiguration" || m.kind === "ValidatingWebhookConfiguration")
-      .map((m) => {
-        const copy = structuredClone(m) as unknown as { webhooks: { clientConfig: { caBundle?: string } }[] };
-        for (const hook of copy.webhooks) hook.clientConfig.caBundle = caBundle;
-        return copy;
-      });
-  });
-
-  afterAll(async () => {
-    await Promise.all([...servers.values()].map(async (s) => (await s).close()));
-  });
-
-  function serverFor(c: AttackCase): Promise<TestServer> {
-    const key = `${c.view ?? "synced"}|${c.config?.toString() ?? ""}`;
-    let server = servers.get(key);
-    if (server === undefined) {
-      const config = testConfig();
-      c.config?.(config);
-      server = startTestServer({ config, view: clusterView(config, c.view) });
-      servers.set(key, server);
-    }
-    return server;
-  }
-
-  it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const server = await serverFor(c);
-    const result = await admit(
-      admitRequest(c, `cvm-system/cvm-admission=127.0.0.1:${server.port}`, configurations),
-    );
-    expect(result.harnessError).toBeUndefined();
-    const detail = JSON.stringify({
-      status: result.status,
-      deniedIn: result.deniedIn,
-      warnings: result.warnings,
+    beforeAll(async () => {
+      configurations = renderedWebhookConfigurations({}, (await testTlsPair()).ca);
     });
-    expect(result.allowed, detail).toBe(c.expect.allowed);
-    if (c.expect.allowed) return;
-    expect(result.status?.code).toBe(403);
-    // Our own message, whichever of our webhooks said no first.
-    for (const pattern of c.expect.says ?? []) {
-      if (result.deniedIn === (c.webhook === "mutate" ? "mutating-phase" : "validating-phase")) {
-        expect(result.status?.message).toMatch(pattern);
+
+    afterAll(() => servers.closeAll());
+
+    it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
+      const server = await serverFor(servers, c);
+      const result = await admit(
+        admitRequest(c, `cvm-system/cvm-admission=127.0.0.1:${server.port}`, configurations),
+      );
+      expect(result.harnessError).toBeUndefined();
+      const detail = JSON.stringify({
+        status: result.status,
+        deniedIn: result.deniedIn,
+        warnings: result.warnings,
+      });
+      expect(result.allowed, detail).toBe(c.expect.allowed);
+      if (c.expect.allowed) return;
+      expect(result.status?.code).toBe(403);
+      // Our own message, whichever of our webhooks said no first.
+      for (const pattern of c.expect.says ?? []) {
+        if (result.deniedIn === (c.webhook === "mutate" ? "mutating-phase" : "validating-phase")) {
+          expect(result.status?.message).toMatch(pattern);
+        }
       }
-    }
-  });
-});
+    });
+  },
+);

@@ -4,33 +4,17 @@
 
 import { afterAll, describe, expect, it } from "vitest";
 import type { AdmissionReview } from "../../../src/admission/types.js";
-import { startTestServer, type TestServer } from "../../support/server.js";
-import { attackCases, expectOutcome, type AttackCase } from "./attack-table.js";
-import { clusterView, testConfig } from "./support.js";
+import { ServerPool } from "../../support/server.js";
+import { attackCases, expectOutcome, serverFor } from "./attack-table.js";
 
 const cases = attackCases();
-const servers = new Map<string, Promise<TestServer>>();
+const servers = new ServerPool();
 
-/** One server per cluster state and config variant; cases that share them share a server. */
-function serverFor(c: AttackCase): Promise<TestServer> {
-  const key = `${c.view ?? "synced"}|${c.config?.toString() ?? ""}`;
-  let server = servers.get(key);
-  if (server === undefined) {
-    const config = testConfig();
-    c.config?.(config);
-    server = startTestServer({ config, view: clusterView(config, c.view) });
-    servers.set(key, server);
-  }
-  return server;
-}
-
-afterAll(async () => {
-  await Promise.all([...servers.values()].map(async (server) => (await server).close()));
-});
+afterAll(() => servers.closeAll());
 
 describe("access attack table, over HTTPS through the real server", () => {
   it.each(cases.map((c) => [c.name, c] as const))("%s", async (_name, c) => {
-    const server = await serverFor(c);
+    const server = await serverFor(servers, c);
     const review = (await server.review(`/${c.webhook}`, {
       apiVersion: "admission.k8s.io/v1",
       kind: "AdmissionReview",

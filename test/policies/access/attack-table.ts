@@ -10,7 +10,9 @@ import type { AdmissionRequest } from "../../../src/admission/types.js";
 import type { Config } from "../../../src/config/config.js";
 import { BREAK_GLASS_AUDIT_KEY } from "../../../src/policies/access/break-glass.js";
 import { transformPod } from "../../../src/policies/cvm/transform.js";
+import type { ServerPool, TestServer } from "../../support/server.js";
 import {
+  clusterView,
   connect,
   createPod,
   edited,
@@ -38,6 +40,15 @@ export interface AttackCase {
   expect: Expectation;
   view?: ViewState;
   config?: (config: Config) => void;
+}
+
+/** The server for a case: one per cluster state and config variant, shared by the cases that share them. */
+export function serverFor(pool: ServerPool, c: AttackCase): Promise<TestServer> {
+  return pool.get(`${c.view ?? "synced"}|${c.config?.toString() ?? ""}`, () => {
+    const config = testConfig();
+    c.config?.(config);
+    return { config, view: clusterView(config, c.view) };
+  });
 }
 
 /** What cvm-admission's mutation makes of the user's pod: the legitimate CVM pod. */

@@ -10,20 +10,13 @@ import { fileURLToPath } from "node:url";
 import type { V1Pod } from "@kubernetes/client-node";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { findRenderer, render, type Renderer } from "../../chart/render.js";
-import { admit, ADMIT_SKIP_REASON, KUBE_ADMIT } from "../../support/admit.js";
-import { startTestServer, type TestServer } from "../../support/server.js";
+import { admissionSkipReason, renderedWebhookConfigurations } from "../../support/admission-harness.js";
+import { admit } from "../../support/admit.js";
+import { ServerPool, type TestServer } from "../../support/server.js";
 import { testTlsPair } from "../../support/tls.js";
 import { configWith, NOT_OPTED_IN, OPTED_IN } from "./support.js";
 
-const found = findRenderer();
-const renderer = "missing" in found ? undefined : (found as Renderer);
-const skipReason = !KUBE_ADMIT
-  ? ADMIT_SKIP_REASON
-  : !renderer
-    ? (found as { missing: string }).missing
-    : undefined;
-if (skipReason) console.info(`CVM end-to-end admission tests SKIPPED: ${skipReason}`);
+if (admissionSkipReason) console.info(`CVM end-to-end admission tests SKIPPED: ${admissionSkipReason}`);
 
 const ROOT = fileURLToPath(new URL("../../fixtures/cvm-golden/", import.meta.url));
 const read = (dir: string, file: string): unknown =>
@@ -98,88 +91,82 @@ const namespaces = {
   ],
 };
 
-describe.skipIf(skipReason !== undefined)("CVM golden cases through kube-apiserver admission", () => {
-  let configurations: object[];
-  const servers = new Map<string, Promise<TestServer>>();
+describe.skipIf(admissionSkipReason !== undefined)(
+  "CVM golden cases through kube-apiserver admission",
+  () => {
+    let configurations: object[];
+    const servers = new ServerPool();
 
-  beforeAll(async () => {
-    const tls = await testTlsPair();
-    configurations = render(renderer!, {
-      values: {
-        "certificates.mode": "existingSecret",
-        "certificates.existingSecret": {
-          name: "cvm-admission-tls",
-          caBundle: Buffer.from(tls.ca).toString("base64"),
+    beforeAll(async () => {
+      const tls = await testTlsPair();
+      configurations = renderedWebhookConfigurations({
+        values: {
+          "certificates.mode": "existingSecret",
+          "certificates.existingSecret": {
+            name: "cvm-admission-tls",
+            caBundle: Buffer.from(tls.ca).toString("base64"),
+          },
         },
-      },
-    }).filter(
-      (m) => m.kind === "MutatingWebhookConfiguration" || m.kind === "ValidatingWebhookConfiguration",
-    );
-  });
+      });
+    });
 
-  afterAll(async () => {
-    await Promise.all([...servers.values()].map(async (s) => (await s).close()));
-  });
+    afterAll(() => servers.closeAll());
 
-  // One server per distinct config (the cases' config.yaml overrides).
-  function serverFor(overrides: object): Promise<TestServer> {
-    const key = JSON.stringify(overrides);
-    let server = servers.get(key);
-    if (!server) {
-      const config = configWith(overrides);
-      server = startTestServer({ config, objects: namespaces.items });
-      servers.set(key, server);
-    }
-    return server;
-  }
+    // One server per distinct config (the cases' config.yaml overrides).
+    const serverFor = (overrides: object): Promise<TestServer> =>
+      servers.get(JSON.stringify(overrides), () => ({
+        config: configWith(overrides),
+        objects: namespaces.items,
+      }));
 
-  it("renders both webhook configurations with the chart's caBundle", () => {
-    const bundles = configurations.flatMap((c) =>
-      (c as { webhooks: { clientConfig: { caBundle?: string } }[] }).webhooks.map(
-        (w) => w.clientConfig.caBundle,
-      ),
-    );
-    expect(bundles.length).toBeGreaterThanOrEqual(3);
-    expect(new Set(bundles).size).toBe(1);
-    expect(bundles[0]).toBeTruthy();
-  });
+    it("renders both webhook configurations with the chart's caBundle", () => {
+      const bundles = configurations.flatMap((c) =>
+        (c as { webhooks: { clientConfig: { caBundle?: string } }[] }).webhooks.map(
+          (w) => w.clientConfig.caBundle,
+        ),
+      );
+      expect(bundles.length).toBeGreaterThanOrEqual(3);
+      expect(new Set(bundles).size).toBe(1);
+      expect(bundles[0]).toBeTruthy();
+    });
 
-  it.each(cases)("%s", async (name) => {
-    const input = read(name, "input.yaml") as V1Pod;
-    const decision = read(name, "decision.yaml") as GoldenDecision;
-    const server = await serverFor((read(name, "config.yaml") ?? {}) as object);
-    const request = {
-      webhookConfigurations: configurations,
-      serviceAddr: `cvm-system/cvm-admission=127.0.0.1:${server.port}`,
-      namespace: namespaces,
-      object: input,
-    };
-    const exception = WHOLE_SYSTEM[name];
-    if (exception && "neverSent" in exception) {
-      await expect(admit(request)).rejects.toThrow(exception.neverSent);
-      return;
-    }
-    const result = await admit(request);
-    expect(result.harnessError).toBeUndefined();
-    const detail = JSON.stringify({ status: result.status, deniedIn: result.deniedIn });
-    if (exception) {
-      expect(result.allowed, detail).toBe(false);
-      expect(result.deniedIn).toBe("validating-phase");
-      expect(result.status?.message).toMatch(exception.denied);
-      return;
-    }
-    expect(result.allowed, detail).toBe(decision.allowed);
-    if (!decision.allowed) {
-      expect(result.status?.code).toBe(403);
-      for (const reason of decision.reasons ?? []) expect(result.status?.message).toContain(reason);
-      return;
-    }
-    for (const warning of decision.warnings) expect(result.warnings).toContain(warning);
-    const admitted = withoutIstioRecord(result.object as V1Pod);
-    const expected = (read(name, "expected.yaml") as V1Pod | undefined) ?? input;
-    expect(withoutRoundTrip(admitted.pod)).toEqual(withoutRoundTrip(expected));
-    // The Istio step ran after the transform (default policy optOut, namespace without Istio).
-    expect(admitted.inject).toBe("false");
-    expect(admitted.state).toBe("not-injected");
-  });
-});
+    it.each(cases)("%s", async (name) => {
+      const input = read(name, "input.yaml") as V1Pod;
+      const decision = read(name, "decision.yaml") as GoldenDecision;
+      const server = await serverFor((read(name, "config.yaml") ?? {}) as object);
+      const request = {
+        webhookConfigurations: configurations,
+        serviceAddr: `cvm-system/cvm-admission=127.0.0.1:${server.port}`,
+        namespace: namespaces,
+        object: input,
+      };
+      const exception = WHOLE_SYSTEM[name];
+      if (exception && "neverSent" in exception) {
+        await expect(admit(request)).rejects.toThrow(exception.neverSent);
+        return;
+      }
+      const result = await admit(request);
+      expect(result.harnessError).toBeUndefined();
+      const detail = JSON.stringify({ status: result.status, deniedIn: result.deniedIn });
+      if (exception) {
+        expect(result.allowed, detail).toBe(false);
+        expect(result.deniedIn).toBe("validating-phase");
+        expect(result.status?.message).toMatch(exception.denied);
+        return;
+      }
+      expect(result.allowed, detail).toBe(decision.allowed);
+      if (!decision.allowed) {
+        expect(result.status?.code).toBe(403);
+        for (const reason of decision.reasons ?? []) expect(result.status?.message).toContain(reason);
+        return;
+      }
+      for (const warning of decision.warnings) expect(result.warnings).toContain(warning);
+      const admitted = withoutIstioRecord(result.object as V1Pod);
+      const expected = (read(name, "expected.yaml") as V1Pod | undefined) ?? input;
+      expect(withoutRoundTrip(admitted.pod)).toEqual(withoutRoundTrip(expected));
+      // The Istio step ran after the transform (default policy optOut, namespace without Istio).
+      expect(admitted.inject).toBe("false");
+      expect(admitted.state).toBe("not-injected");
+    });
+  },
+);

@@ -10,21 +10,14 @@ import type { V1MutatingWebhookConfiguration, V1Pod } from "@kubernetes/client-n
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { IstioPolicy } from "../../../src/config/config.js";
 import { loadConfig } from "../../../src/config/load.js";
-import { findRenderer, render, type Renderer } from "../../chart/render.js";
-import { admit, ADMIT_SKIP_REASON, KUBE_ADMIT, type AdmitResult } from "../../support/admit.js";
+import { admissionSkipReason, renderedWebhookConfigurations } from "../../support/admission-harness.js";
+import { admit, type AdmitResult } from "../../support/admit.js";
 import { startTestServer, type TestServer } from "../../support/server.js";
 import { testTlsPair } from "../../support/tls.js";
 import { startFakeIstiod, type FakeIstiod } from "./fake-istiod.js";
 import { asCvmPod, fixtureObjects, fixturePod, INJECT_CASES, namespace } from "./support.js";
 
-const found = findRenderer();
-const renderer = "missing" in found ? undefined : (found as Renderer);
-const skipReason = !KUBE_ADMIT
-  ? ADMIT_SKIP_REASON
-  : !renderer
-    ? (found as { missing: string }).missing
-    : undefined;
-if (skipReason) console.info(`Istio end-to-end admission tests SKIPPED: ${skipReason}`);
+if (admissionSkipReason) console.info(`Istio end-to-end admission tests SKIPPED: ${admissionSkipReason}`);
 
 const NS = namespace("workspaces", { "cvm.dev/enabled": "true", "istio-injection": "enabled" });
 const PROXY_IMAGE = "docker.io/istio/proxyv2:1.20.3-distroless";
@@ -36,7 +29,7 @@ const cvmPod = () => asCvmPod(fixturePod(`inject/${defaultCase.input}`), "worksp
 
 const caBundle = (pem: string) => Buffer.from(pem).toString("base64");
 
-describe.skipIf(skipReason !== undefined)("Istio policies through kube-apiserver admission", () => {
+describe.skipIf(admissionSkipReason !== undefined)("Istio policies through kube-apiserver admission", () => {
   let istiod: FakeIstiod;
   let ourConfigurations: object[];
   let istioConfiguration: V1MutatingWebhookConfiguration;
@@ -44,14 +37,7 @@ describe.skipIf(skipReason !== undefined)("Istio policies through kube-apiserver
 
   beforeAll(async () => {
     istiod = await startFakeIstiod(defaultCase, PROXY_IMAGE);
-    const ca = caBundle((await testTlsPair()).ca);
-    ourConfigurations = render(renderer!)
-      .filter((m) => m.kind === "MutatingWebhookConfiguration" || m.kind === "ValidatingWebhookConfiguration")
-      .map((m) => {
-        const copy = structuredClone(m) as unknown as { webhooks: { clientConfig: { caBundle?: string } }[] };
-        for (const hook of copy.webhooks) hook.clientConfig.caBundle = ca;
-        return copy;
-      });
+    ourConfigurations = renderedWebhookConfigurations({}, (await testTlsPair()).ca);
     istioConfiguration = fixtureObjects(
       "webhook-config/mwc-istio-sidecar-injector-default-render.yaml",
     )[0] as V1MutatingWebhookConfiguration;
