@@ -61,7 +61,7 @@ export function connectTargetName(subResource: string, name: string): string | u
 }
 
 /** CONNECT on pods/exec, pods/attach, pods/portforward and pods/proxy. */
-export const denyConnectToCvmPods: Validator = async (ctx) => {
+export const denyConnectToCvmPods: Validator = (ctx) => {
   const { request } = ctx;
   const subResource = request.subResource ?? "";
   const what = CONNECT_SUBRESOURCES[subResource];
@@ -70,8 +70,9 @@ export const denyConnectToCvmPods: Validator = async (ctx) => {
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return allow();
   const name = connectTargetName(subResource, request.name ?? "");
-  const lookup = name === undefined ? "unknown" : await lookUpCvmPod(ctx, namespace, name);
-  return refuse(ctx, lookup, what, podRef(namespace, name ?? request.name));
+  const ref = podRef(namespace, name ?? request.name);
+  if (name === undefined) return refuse(ctx, "unknown", what, ref);
+  return lookUpCvmPod(ctx, namespace, name).then((lookup) => refuse(ctx, lookup, what, ref));
 };
 
 /** Entries of the ephemeral-container list: a Pod (Kubernetes 1.22+) or the old EphemeralContainers kind. */
@@ -83,7 +84,7 @@ function ephemeralContainers(object: unknown): V1EphemeralContainer[] {
 }
 
 /** UPDATE on pods/ephemeralcontainers that adds an entry (`kubectl debug` without --copy-to). */
-export const denyEphemeralContainersInCvmPods: Validator = async (ctx) => {
+export const denyEphemeralContainersInCvmPods: Validator = (ctx) => {
   const { request } = ctx;
   if (request.operation !== "UPDATE" || request.resource.resource !== "pods") return allow();
   if (request.subResource !== "ephemeralcontainers") return allow();
@@ -96,13 +97,10 @@ export const denyEphemeralContainersInCvmPods: Validator = async (ctx) => {
   const oldPod = podOf(request.oldObject);
   const newPod = podOf(request.object);
   const name = request.name || newPod?.metadata?.name || "";
-  // Pod objects carry the labels; the old EphemeralContainers kind does not, so look the pod up.
-  const lookup: CvmLookup =
-    oldPod?.metadata !== undefined || newPod?.metadata !== undefined
-      ? isCvmPodUpdate(ctx, oldPod, newPod)
-        ? "cvm"
-        : "not-cvm"
-      : await lookUpCvmPod(ctx, namespace, name);
   const what = `adding ephemeral container ${added.map((c) => c.name).join(", ")} (kubectl debug)`;
-  return refuse(ctx, lookup, what, podRef(namespace, name));
+  const ref = podRef(namespace, name);
+  // Pod objects carry the labels; the old EphemeralContainers kind does not, so look the pod up.
+  if (oldPod?.metadata !== undefined || newPod?.metadata !== undefined)
+    return refuse(ctx, isCvmPodUpdate(ctx, oldPod, newPod) ? "cvm" : "not-cvm", what, ref);
+  return lookUpCvmPod(ctx, namespace, name).then((lookup) => refuse(ctx, lookup, what, ref));
 };

@@ -66,8 +66,11 @@ function bindingTarget(object: unknown): { namespace?: string; name?: string; no
   };
 }
 
-/** pods/binding CREATE: deny a CVM pod's binding to a node that is not eligible (or not known). */
-export const denyBindingToIneligibleNode: Validator = async (ctx) => {
+/**
+ * pods/binding CREATE: deny a CVM pod's binding to a node that is not eligible (or not known).
+ * Synchronous up to the cache lookups, so a binding to an eligible node makes no promise.
+ */
+export const denyBindingToIneligibleNode: Validator = (ctx) => {
   const { request } = ctx;
   if (
     request.operation !== "CREATE" ||
@@ -84,17 +87,27 @@ export const denyBindingToIneligibleNode: Validator = async (ctx) => {
   const cached = ctx.view.node(target.node);
   if (cached !== undefined && nodeJudgement(cached, ctx.config.kernel.minimum).verdict === "eligible")
     return allow();
+  return judgeOffEligibleNode(ctx, namespace, podName, target.node, cached);
+};
 
+/** A binding to a node not cached as eligible: whether the pod is a CVM pod decides. */
+async function judgeOffEligibleNode(
+  ctx: PolicyContext,
+  namespace: string,
+  podName: string,
+  nodeName: string,
+  cached: NodeFacts | undefined,
+): Promise<Decision> {
   const cvm = await lookUpCvmPod(ctx, namespace, podName);
   if (cvm === "not-cvm") return allow();
   // A pod we cannot classify is treated as a CVM pod: the scheduler retries a refused binding.
   const unsure = cvm === "unknown" ? " (could not be read to tell whether it is a CVM pod)" : "";
-  const lookup = await lookUpNode(ctx, target.node, cached);
-  return verdictFor(lookup, ctx, podRef(namespace, podName), target.node, "binding", unsure);
-};
+  const lookup = await lookUpNode(ctx, nodeName, cached);
+  return verdictFor(lookup, ctx, podRef(namespace, podName), nodeName, "binding", unsure);
+}
 
 /** pods CREATE with spec.nodeName preset: the same rule for CVM pods that skip the scheduler. */
-export const denyPodCreateOnIneligibleNode: Validator = async (ctx) => {
+export const denyPodCreateOnIneligibleNode: Validator = (ctx) => {
   const { request } = ctx;
   if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
     return allow();
@@ -102,8 +115,9 @@ export const denyPodCreateOnIneligibleNode: Validator = async (ctx) => {
   const nodeName = pod?.spec?.nodeName;
   if (pod === undefined || !nodeName || !isCvmPod(pod, ctx.config)) return allow();
   const namespace = request.namespace || pod.metadata?.namespace || "";
-  const lookup = await lookUpNode(ctx, nodeName, ctx.view.node(nodeName));
-  return verdictFor(lookup, ctx, podRef(namespace, pod.metadata?.name), nodeName, "create");
+  return lookUpNode(ctx, nodeName, ctx.view.node(nodeName)).then((lookup) =>
+    verdictFor(lookup, ctx, podRef(namespace, pod.metadata?.name), nodeName, "create"),
+  );
 };
 
 /** Both backstops, for src/policies/validate.ts. */
