@@ -7,6 +7,9 @@ import fastJsonPatch from "fast-json-patch";
 import type { Decision } from "../policies/decision.js";
 import type { AdmissionApiVersion, AdmissionResponse, AdmissionReview } from "./types.js";
 
+/** metav1.StatusReason for the codes a decision carries. */
+const STATUS_REASONS: Record<number, string> = { 400: "BadRequest", 403: "Forbidden", 500: "InternalError" };
+
 /** The apiserver drops warnings beyond 4 KiB in total; keep each one readable. */
 const MAX_WARNING_LENGTH = 512;
 
@@ -25,7 +28,7 @@ export function toResponse(uid: string, decision: Decision, original: unknown): 
   if (!decision.allowed) {
     response.status = {
       code: decision.code,
-      reason: decision.code === 403 ? "Forbidden" : "InternalError",
+      reason: STATUS_REASONS[decision.code] ?? "InternalError",
       message: denialMessage(decision.reasons),
     };
     return response;

@@ -117,7 +117,11 @@ describe("reviews", () => {
         spec,
       };
       const review = await server.review(path, reviewOf({ uid: "uid-shape", namespace: "default", object }));
-      expect(review.response).toMatchObject({ uid: "uid-shape", allowed: false, status: { code: 400 } });
+      expect(review.response).toMatchObject({
+        uid: "uid-shape",
+        allowed: false,
+        status: { code: 400, reason: "BadRequest" },
+      });
       expect(review.response?.status?.message).toMatch(message);
     }
   });
