@@ -17,13 +17,25 @@ export class ClusterViewFileError extends Error {
 export const EMBEDDED_VIEW_FILE = new URL("../../examples/cluster-view.yaml", import.meta.url);
 
 interface KubeObject {
+  apiVersion?: unknown;
   kind?: unknown;
   items?: unknown;
 }
 
-function hasNodeInfo(obj: object): boolean {
-  const status = (obj as { status?: unknown }).status;
-  return typeof status === "object" && status !== null && "nodeInfo" in status;
+/**
+ * The kind of an object that lost it: dumps of `.items` (sonobuoy's Nodes.json and Pods.json) drop
+ * kind and apiVersion. Only a Node has status.nodeInfo, only a Pod has spec.containers at its top.
+ */
+function inferredKind(obj: object): "Node" | "Pod" | undefined {
+  const { status, spec } = obj as { status?: unknown; spec?: unknown };
+  if (typeof status === "object" && status !== null && "nodeInfo" in status) return "Node";
+  if (
+    typeof spec === "object" &&
+    spec !== null &&
+    Array.isArray((spec as { containers?: unknown }).containers)
+  )
+    return "Pod";
+  return undefined;
 }
 
 function flatten(doc: unknown, where: string, out: KubeObject[]): void {
@@ -35,8 +47,8 @@ function flatten(doc: unknown, where: string, out: KubeObject[]): void {
   if (typeof doc !== "object")
     throw new ClusterViewFileError(`${where}: expected an object, got ${typeof doc}`);
   let obj = doc as KubeObject;
-  // Dumps of `.items` (sonobuoy's Nodes.json) drop the kind; only a Node has status.nodeInfo.
-  if (obj.kind === undefined && hasNodeInfo(obj)) obj = { kind: "Node", ...obj };
+  const kind = obj.kind === undefined ? inferredKind(obj) : undefined;
+  if (kind) obj = { apiVersion: "v1", kind, ...obj };
   if (typeof obj.kind !== "string") throw new ClusterViewFileError(`${where}: object has no kind`);
   if (obj.kind === "List" || obj.kind.endsWith("List")) {
     if (!Array.isArray(obj.items)) throw new ClusterViewFileError(`${where}: ${obj.kind} has no items array`);

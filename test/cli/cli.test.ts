@@ -72,6 +72,15 @@ describe("mutate -f", () => {
     });
   });
 
+  it("reads a bare array of kind-less pods (sonobuoy's Pods.json) and judges each one", async () => {
+    const list = new URL("../fixtures/pods/podlist-real-kube-system-k8s-1.8.json", import.meta.url).pathname;
+    const result = await runCli(["mutate", "-f", list]);
+    expect(result.status).toBe(1);
+    const denials = result.stderr.split("\n").filter((l) => l.startsWith("denied: "));
+    expect(denials.length).toBeGreaterThanOrEqual(10);
+    for (const denial of denials) expect(denial).toMatch(/^denied: Pod kube-system\/\S+: .*spec\./);
+  });
+
   it("prints kinds that hold no pod unchanged", async () => {
     const service =
       "apiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports:\n    - port: 80\n";
