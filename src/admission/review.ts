@@ -1,6 +1,7 @@
 // Checks that a parsed body is an AdmissionReview we can answer. Anything that fails here gets
 // HTTP 400 with a JSON error; anything that passes gets a decided AdmissionReview (DESIGN §12).
 
+import { isObject } from "./pod-shape.js";
 import { ADMISSION_V1, ADMISSION_V1BETA1, type AdmissionApiVersion, type AdmissionRequest } from "./types.js";
 
 export interface ReviewProblem {
@@ -15,10 +16,6 @@ export interface CheckedReview {
 }
 
 const OPERATIONS = new Set(["CREATE", "UPDATE", "DELETE", "CONNECT"]);
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function problem(error: string): ReviewProblem {
   return { ok: false, error };

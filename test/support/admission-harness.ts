@@ -6,7 +6,7 @@ import { findRenderer, render, type RenderOptions, type Renderer } from "../char
 import { ADMIT_SKIP_REASON, KUBE_ADMIT } from "./admit.js";
 
 const found = findRenderer();
-export const renderer: Renderer | undefined = "missing" in found ? undefined : found;
+const renderer: Renderer | undefined = "missing" in found ? undefined : found;
 
 /** Why the apiserver-admission tests cannot run here, or undefined when they can. */
 export const admissionSkipReason: string | undefined = !KUBE_ADMIT
