@@ -136,19 +136,18 @@ const NOISY = 0.08;
 const FLOOR_PORT = 18443;
 const OURS_PORT = 18444;
 const PARSE_FLOOR_PORT = 18445;
-const floor = startServer("floor", FLOOR_PORT, [join(ROOT, "bench/floor/floor.mjs")], {
-  PORT: String(FLOOR_PORT),
-  TLS_CERT: join(TLS, "tls.crt"),
-  TLS_KEY: join(TLS, "tls.key"),
-});
-// The same floor doing JSON.parse of each body (MODE=parse): what parsing alone costs here, the
-// reference for how much of the gap to the floor any webhook that reads its input must pay.
-const parseFloor = startServer("parse-only floor", PARSE_FLOOR_PORT, [join(ROOT, "bench/floor/floor.mjs")], {
-  PORT: String(PARSE_FLOOR_PORT),
-  TLS_CERT: join(TLS, "tls.crt"),
-  TLS_KEY: join(TLS, "tls.key"),
-  MODE: "parse",
-});
+/** The floor server; MODE=parse makes it JSON.parse each body (see bench/floor/floor.mjs). */
+const startFloor = (name, port, mode) =>
+  startServer(name, port, [join(ROOT, "bench/floor/floor.mjs")], {
+    PORT: String(port),
+    TLS_CERT: join(TLS, "tls.crt"),
+    TLS_KEY: join(TLS, "tls.key"),
+    ...(mode ? { MODE: mode } : {}),
+  });
+const floor = startFloor("floor", FLOOR_PORT);
+// The parse-only floor: what parsing alone costs here, the reference for how much of the gap to
+// the floor any webhook that reads its input must pay.
+const parseFloor = startFloor("parse-only floor", PARSE_FLOOR_PORT, "parse");
 const profileDir = join(OUT, "profile");
 const ours = startServer(
   "cvm-admission",
