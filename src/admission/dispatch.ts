@@ -57,15 +57,10 @@ function decide(webhook: Webhook, ctx: PolicyContext): Decision | Promise<Decisi
 }
 
 /**
- * The decided answer when a policy throws. The Pod schema check runs first, so what remains is
- * nesting deeper than the stack under fields the schema does not know (bad input, 400) or a bug
- * of ours (500, counted and logged as an error).
+ * The decided answer when a policy throws: a bug of ours (the Pod schema check runs first, and the
+ * patch walks only what the policies changed), answered 500, counted and logged as an error.
  */
 function failed(webhook: Webhook, err: unknown, uid: string, logger: Logger): Decision {
-  if (err instanceof RangeError && /call stack/i.test(err.message)) {
-    logger.warn({ uid, webhook }, "request nests too deeply to process; denied (400)");
-    return deny(["request.object nests too deeply to process"], [], 400);
-  }
   policyErrors.inc({ webhook });
   logger.error({ err, uid, webhook }, "policy failed; answering allowed=false (500)");
   return deny([`internal error in cvm-admission ${webhook}: ${(err as Error).message}`], [], 500);
@@ -118,7 +113,7 @@ export async function admit(
   let response: AdmissionResponse;
   try {
     decision = await decide(webhook, { request, view: deps.view, config: deps.config });
-    // Inside the try: diffing a hostile object (nesting deeper than the stack) can throw too.
+    // Inside the try: a bug in making the patch is answered like a bug in a policy.
     response = toResponse(request.uid, decision, request.object);
   } catch (err) {
     decision = failed(webhook, err, request.uid, deps.logger);

@@ -1,7 +1,7 @@
 // The JSON patch of every answer (src/admission/response.ts), as a property: for any JSON document
 // and any edit of it (values changed, keys added and removed, list entries inserted or removed
 // anywhere), the patch applied under strict RFC 6902 rules to the original gives the edited
-// document; a list that changed length is one replace, not one op per shifted entry.
+// document; entries inserted into a list are adds, not one op per shifted entry.
 
 import fc from "fast-check";
 import fastJsonPatch from "fast-json-patch";
@@ -107,12 +107,97 @@ it("keeps an own __proto__ key an ordinary key (found by the 100,000-run propert
   expect(patchedAsApiserver(original, ops)).toEqual(mutated);
 });
 
-it("replaces a list that grew at its front with one op", () => {
+it("inserts in front of a copied list with one add: entries are matched by name", () => {
   const env = Array.from({ length: 1700 }, (_, i) => ({ name: `VAR_${i}`, value: `v${i}` }));
   const original = { spec: { containers: [{ name: "dev", env }] } };
   const mutated = structuredClone(original);
   mutated.spec.containers[0]!.env.unshift({ name: "CODER_AGENT_URL", value: "https://coder" });
   expect(patchFor(original, mutated)).toEqual([
-    { op: "replace", path: "/spec/containers/0/env", value: mutated.spec.containers[0]!.env },
+    {
+      op: "add",
+      path: "/spec/containers/0/env/0",
+      value: { name: "CODER_AGENT_URL", value: "https://coder" },
+    },
   ]);
+});
+
+it("patches a container that became another one field by field, its shared env entries untouched", () => {
+  const env = Array.from({ length: 1700 }, (_, i) => ({ name: `VAR_${i}`, value: `v${i}` }));
+  const original = { spec: { containers: [{ name: "dev", image: "app", args: ["serve"], env }] } };
+  // As the CVM transform builds the supervisor: new entries in front, one renamed, one appended,
+  // the rest the same objects.
+  const renamed = { name: "CVM_ENV_VAR_3", value: "v3" };
+  const supervisorEnv = [
+    { name: "CODER_INNER_IMAGE", value: "app" },
+    ...env.slice(0, 3),
+    renamed,
+    ...env.slice(4),
+  ];
+  supervisorEnv.push({ name: "CVM_ARGV_0", value: "serve" });
+  const mutated = { spec: { containers: [{ name: "cvm-supervisor", image: "envbox", env: supervisorEnv }] } };
+  expect(patchFor(original, mutated)).toEqual([
+    { op: "remove", path: "/spec/containers/0/args" },
+    { op: "replace", path: "/spec/containers/0/name", value: "cvm-supervisor" },
+    { op: "replace", path: "/spec/containers/0/image", value: "envbox" },
+    { op: "add", path: "/spec/containers/0/env/0", value: { name: "CODER_INNER_IMAGE", value: "app" } },
+    { op: "replace", path: "/spec/containers/0/env/4/name", value: "CVM_ENV_VAR_3" },
+    { op: "add", path: "/spec/containers/0/env/1701", value: { name: "CVM_ARGV_0", value: "serve" } },
+  ]);
+  expect(patchedAsApiserver(original, patchFor(original, mutated))).toEqual(mutated);
+});
+
+/**
+ * A list edited as the policies edit (copy on write): runs of new entries inserted, runs dropped,
+ * entries replaced by new ones, and (which policies do not do) entries moved; every other entry is
+ * the same object. Runs longer than the patch's look-ahead make it index the list.
+ */
+const editedLists = fc
+  .tuple(
+    fc.integer({ min: 0, max: 60 }),
+    fc.array(
+      fc.tuple(
+        fc.nat(),
+        fc.constantFrom("insert", "drop", "replace", "move"),
+        fc.integer({ min: 1, max: 40 }),
+      ),
+      { maxLength: 6 },
+    ),
+  )
+  .map(([length, edits]) => {
+    const original = Array.from({ length }, (_, i) => ({ name: `e${i % 7}`, value: i }));
+    const mutated: Array<{ name: string; value: number }> = [...original];
+    let created = 0;
+    let changed = 0;
+    const fresh = () => ({ name: `n${created % 5}`, value: 1000 + created++ });
+    for (const [at, kind, run] of edits) {
+      const i = at % (mutated.length + 1);
+      const count = Math.min(run, mutated.length - i);
+      if (kind === "insert") {
+        mutated.splice(i, 0, ...Array.from({ length: run }, fresh));
+        changed += run;
+      } else if (kind === "drop") {
+        mutated.splice(i, count);
+        changed += count;
+      } else if (kind === "replace") {
+        for (let k = i; k < i + count; k++) mutated[k] = fresh();
+        changed += count;
+      } else if (i < mutated.length) {
+        // Moved `count - 1` places back: the entries passed over may be removed and added again.
+        mutated.splice(i + count - 1, 0, ...mutated.splice(i, 1));
+        changed += count;
+      }
+    }
+    return { original, mutated, changed };
+  });
+
+it("patches lists edited copy-on-write correctly, with ops in proportion to the edit", () => {
+  fc.assert(
+    fc.property(editedLists, ({ original, mutated, changed }) => {
+      const ops = patchFor({ list: original } as Json, { list: mutated } as Json);
+      expect(patchedAsApiserver({ list: original } as Json, ops)).toEqual({ list: mutated });
+      // A changed or passed-over entry costs at most a remove and an add, or a replace of its two fields.
+      expect(ops.length).toBeLessThanOrEqual(2 * changed);
+    }),
+    { numRuns: Number(process.env["FUZZ_RUNS"] ?? 2000) },
+  );
 });

@@ -69,18 +69,22 @@ export function encodeEnv(app: V1Container, appPath: string, findings: Findings)
     seen.add(name);
     const hazard = isHazardName(name);
     const outName = hazard ? renamedHazard(name) : name;
-    const out: V1EnvVar = { ...entry, name: outName };
+    let outValue = entry.value;
     if (typeof entry.value === "string") {
       rejectReservedReferences(entry.value, `${path}.value`, findings);
       // The kubelet expands a value with the variables defined before it: rename only those.
-      out.value = rewriteHazardReferences(entry.value, renamedSoFar);
-      checkEnvStringSize(outName, out.value, `${path}.value`, findings);
+      outValue = rewriteHazardReferences(entry.value, renamedSoFar);
+      checkEnvStringSize(outName, outValue, `${path}.value`, findings);
     }
     if (hazard && !renamedSoFar.has(name)) {
       renamedSoFar.add(name);
       renamed.push(name);
     }
-    return out;
+    // Unchanged entries are shared, not copied: the patch skips what is the same object.
+    if (outName === name && outValue === entry.value) return entry;
+    return outValue === undefined
+      ? { ...entry, name: outName }
+      : { ...entry, name: outName, value: outValue };
   });
   const envFromPrefixes: string[] = [];
   (app.envFrom ?? []).forEach((source: V1EnvFromSource, i) => {
