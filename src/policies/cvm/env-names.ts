@@ -26,19 +26,21 @@ const HAZARD_NAMES: ReadonlySet<string> = new Set([
 ]);
 /** Matched in any case: Go's and curl's proxy lookups read both spellings. */
 const HAZARD_NAMES_ANY_CASE: ReadonlySet<string> = new Set(["HTTP_PROXY", "HTTPS_PROXY", "NO_PROXY"]);
+const LONGEST_ANY_CASE = Math.max(...[...HAZARD_NAMES_ANY_CASE].map((n) => n.length));
 const HAZARD_PREFIXES: readonly string[] = ["LD_", "DOCKER_", "SYSBOX_"];
 
 export function isHazardName(name: string): boolean {
   return (
     HAZARD_NAMES.has(name) ||
-    HAZARD_NAMES_ANY_CASE.has(name.toUpperCase()) ||
+    // The length check spares upper-casing every name (this runs once per env var).
+    (name.length <= LONGEST_ANY_CASE && HAZARD_NAMES_ANY_CASE.has(name.toUpperCase())) ||
     HAZARD_PREFIXES.some((p) => name.startsWith(p))
   );
 }
 
 /** CODER_* and CVM_* belong to envbox and to us, apart from Coder's agent variables. */
 export function isReservedName(name: string): boolean {
-  return !PASSTHROUGH_ENV.has(name) && RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p));
+  return RESERVED_ENV_PREFIXES.some((p) => name.startsWith(p)) && !PASSTHROUGH_ENV.has(name);
 }
 
 export function renamedHazard(name: string): string {

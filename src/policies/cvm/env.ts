@@ -16,23 +16,27 @@ export interface EncodedEnv {
   envFromPrefixes: string[];
 }
 
+/** Where a finding is: a string, or made only when there is one (per env var, the common case is none). */
+export type FindingPath = string | (() => string);
+const spelt = (path: FindingPath): string => (typeof path === "string" ? path : path());
+
 /** Denies `$(NAME)` references to our and envbox's variables: the original pod would have left them literal. */
-export function rejectReservedReferences(value: string, path: string, findings: Findings): void {
+export function rejectReservedReferences(value: string, path: FindingPath, findings: Findings): void {
   for (const name of references(value)) {
     if (isReservedName(name)) {
       findings.reasons.push(
-        `${path}: references $(${name}), a reserved name (CODER_*, CVM_*) the CVM defines itself`,
+        `${spelt(path)}: references $(${name}), a reserved name (CODER_*, CVM_*) the CVM defines itself`,
       );
     }
   }
 }
 
-export function checkEnvStringSize(name: string, value: string, path: string, findings: Findings): void {
+export function checkEnvStringSize(name: string, value: string, path: FindingPath, findings: Findings): void {
   // "NAME=value\0" in UTF-8: at most 3 bytes per UTF-16 unit, so short strings need no count.
   const atMost = (name.length + value.length + 1) * 3 + 1;
   if (atMost > MAX_ENV_STRING_BYTES && Buffer.byteLength(`${name}=${value}`) + 1 > MAX_ENV_STRING_BYTES) {
     findings.reasons.push(
-      `${path}: longer than ${MAX_ENV_STRING_BYTES} bytes, the most exec accepts for one variable`,
+      `${spelt(path)}: longer than ${MAX_ENV_STRING_BYTES} bytes, the most exec accepts for one variable`,
     );
   }
 }
@@ -54,27 +58,29 @@ export function encodeEnv(app: V1Container, appPath: string, findings: Findings)
   const renamedSoFar = new Set<string>();
   const renamed: string[] = [];
   const env = (app.env ?? []).map((entry, i): V1EnvVar => {
-    const path = `${appPath}.env[${i}]`;
     const { name } = entry;
+    // Most entries raise nothing: the path is only spelt out for a finding.
+    const pathOf = () => `${appPath}.env[${i}]`;
+    const valuePathOf = () => `${pathOf()}.value`;
     if (!ENV_NAME.test(name)) {
       findings.reasons.push(
-        `${path}.name: ${JSON.stringify(name)} must match ${ENV_NAME.source} to be copied into the CVM`,
+        `${pathOf()}.name: ${JSON.stringify(name)} must match ${ENV_NAME.source} to be copied into the CVM`,
       );
     } else if (isReservedName(name)) {
       findings.reasons.push(
-        `${path}.name: ${name} is a reserved name (CODER_*, CVM_* belong to envbox and the CVM)`,
+        `${pathOf()}.name: ${name} is a reserved name (CODER_*, CVM_* belong to envbox and the CVM)`,
       );
     }
-    if (seen.has(name)) findings.reasons.push(`${path}.name: ${name} is defined twice`);
+    if (seen.has(name)) findings.reasons.push(`${pathOf()}.name: ${name} is defined twice`);
     seen.add(name);
     const hazard = isHazardName(name);
     const outName = hazard ? renamedHazard(name) : name;
     let outValue = entry.value;
     if (typeof entry.value === "string") {
-      rejectReservedReferences(entry.value, `${path}.value`, findings);
+      rejectReservedReferences(entry.value, valuePathOf, findings);
       // The kubelet expands a value with the variables defined before it: rename only those.
       outValue = rewriteHazardReferences(entry.value, renamedSoFar);
-      checkEnvStringSize(outName, outValue, `${path}.value`, findings);
+      checkEnvStringSize(outName, outValue, valuePathOf, findings);
     }
     if (hazard && !renamedSoFar.has(name)) {
       renamedSoFar.add(name);
@@ -104,12 +110,14 @@ export function encodeEnv(app: V1Container, appPath: string, findings: Findings)
 /** CODER_INNER_ENVS: what envbox copies from the supervisor's environment into the inner container. */
 export function innerEnvsValue(encoded: EncodedEnv, hasArgv: boolean): string {
   const wildcards = [...encoded.envFromPrefixes, "KUBERNETES_"];
-  // Names a wildcard already copies are left out: envbox would copy them twice.
-  const names = encoded.env
-    .map((e) => e.name)
-    .filter((n) => !n.startsWith(RENAMED_ENV_PREFIX) && n !== CODER_AGENT_TOKEN)
-    .filter((n) => !wildcards.some((w) => n.startsWith(w)));
-  const tokens = [...new Set(names), ...wildcards.map((w) => `${w}*`)];
+  // No name repeats: encodeEnv denies a name defined twice.
+  const tokens: string[] = [];
+  for (const { name } of encoded.env) {
+    if (name.startsWith(RENAMED_ENV_PREFIX) || name === CODER_AGENT_TOKEN) continue;
+    // Names a wildcard already copies are left out: envbox would copy them twice.
+    if (!wildcards.some((w) => name.startsWith(w))) tokens.push(name);
+  }
+  tokens.push(...wildcards.map((w) => `${w}*`));
   if (encoded.renamed.length > 0) tokens.push(`${RENAMED_ENV_PREFIX}*`);
   if (hasArgv) tokens.push(`${ARGV_PREFIX}*`);
   return tokens.join(",");

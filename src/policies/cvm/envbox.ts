@@ -107,7 +107,7 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
     index,
     supervisor(
       app,
-      [...header, ...env.env, ...argv, ...script],
+      header.concat(env.env, argv, script), // concat, not spread: 1,700 entries for the 100 KB pod
       [...mounts.supervisorMounts, ...injectedMounts()],
       config,
     ),
