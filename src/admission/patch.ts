@@ -55,44 +55,61 @@ function diffList(from: unknown[], to: unknown[], path: string, ops: PatchOperat
   let at = 0; // the index the next op addresses, in the list as patched so far
   let i = 0;
   let j = 0;
-  const matches = anchors(from, to);
-  matches.push(from.length, to.length);
-  for (let m = 0; m < matches.length; m += 2) {
-    const anchorFrom = matches[m]!;
-    const anchorTo = matches[m + 1]!;
-    const paired = Math.min(anchorFrom - i, anchorTo - j);
+  const runs = anchors(from, to);
+  runs.push(from.length, to.length, 0);
+  for (let r = 0; r < runs.length; r += 3) {
+    const runFrom = runs[r]!;
+    const runTo = runs[r + 1]!;
+    const length = runs[r + 2]!;
+    // Between runs: entries changed pairwise, then the rest removed or inserted.
+    const paired = Math.min(runFrom - i, runTo - j);
     for (let k = 0; k < paired; k++) diff(from[i + k], to[j + k], `${path}/${at++}`, ops);
-    for (let k = paired; k < anchorFrom - i; k++) ops.push({ op: "remove", path: `${path}/${at}` });
-    for (let k = paired; k < anchorTo - j; k++)
+    for (let k = paired; k < runFrom - i; k++) ops.push({ op: "remove", path: `${path}/${at}` });
+    for (let k = paired; k < runTo - j; k++)
       ops.push({ op: "add", path: `${path}/${at++}`, value: to[j + k] });
-    if (anchorFrom < from.length && from[anchorFrom] !== to[anchorTo]) {
-      diff(from[anchorFrom], to[anchorTo], `${path}/${at}`, ops);
+    for (let k = 0; k < length; k++) {
+      if (from[runFrom + k] !== to[runTo + k])
+        diff(from[runFrom + k], to[runTo + k], `${path}/${at + k}`, ops);
     }
-    at++;
-    i = anchorFrom + 1;
-    j = anchorTo + 1;
+    at += length;
+    i = runFrom + length;
+    j = runTo + length;
   }
 }
 
-/**
- * Matched entries as a flat list of index pairs (in from, in to), increasing in both: first the
- * entries kept by reference, then, between those, entries with the same `name`.
- */
-function anchors(from: unknown[], to: unknown[]): number[] {
+/** Matched entries as runs, flat: [start in from, start in to, length, ...], increasing in both. */
+type Runs = number[];
+
+function addRun(runs: Runs, fromStart: number, toStart: number, length: number): void {
+  const last = runs.length - 3;
+  if (
+    last >= 0 &&
+    runs[last]! + runs[last + 2]! === fromStart &&
+    runs[last + 1]! + runs[last + 2]! === toStart
+  ) {
+    runs[last + 2]! += length;
+  } else {
+    runs.push(fromStart, toStart, length);
+  }
+}
+
+/** The entries kept by reference, then, between those, entries with the same `name`. */
+function anchors(from: unknown[], to: unknown[]): Runs {
   const byReference = sameObjects(from, to);
-  byReference.push(from.length, to.length);
-  const matches: number[] = [];
+  byReference.push(from.length, to.length, 0);
+  const runs: Runs = [];
   let i = 0;
   let j = 0;
-  for (let m = 0; m < byReference.length; m += 2) {
-    const anchorFrom = byReference[m]!;
-    const anchorTo = byReference[m + 1]!;
-    if (anchorFrom > i && anchorTo > j) sameNames(from, to, i, anchorFrom, j, anchorTo, matches);
-    if (anchorFrom < from.length) matches.push(anchorFrom, anchorTo);
-    i = anchorFrom + 1;
-    j = anchorTo + 1;
+  for (let r = 0; r < byReference.length; r += 3) {
+    const runFrom = byReference[r]!;
+    const runTo = byReference[r + 1]!;
+    const length = byReference[r + 2]!;
+    if (runFrom > i && runTo > j) sameNames(from, to, i, runFrom, j, runTo, runs);
+    if (length > 0) addRun(runs, runFrom, runTo, length);
+    i = runFrom + length;
+    j = runTo + length;
   }
-  return matches;
+  return runs;
 }
 
 /** How far to look for a kept entry before indexing the whole list. */
@@ -104,14 +121,24 @@ const LOOKAHEAD = 16;
  * of them; only a long run without a match makes it index `from` and walk that run again (a Map
  * of 1,700 env entries costs as much as the rest of the patch).
  */
-function sameObjects(from: unknown[], to: unknown[]): number[] {
-  const matches: number[] = [];
+function sameObjects(from: unknown[], to: unknown[]): Runs {
+  const runs: Runs = [];
   let indexOf: Map<unknown, number> | undefined;
   let unmatchedSince: [number, number] | undefined;
   let i = 0;
   let j = 0;
   while (i < from.length && j < to.length) {
-    let found = from[i] === to[j] ? i : indexNear(from, to[j], i + 1);
+    if (from[i] === to[j]) {
+      const start = i;
+      while (i < from.length && j < to.length && from[i] === to[j]) {
+        i++;
+        j++;
+      }
+      addRun(runs, start, j - (i - start), i - start);
+      unmatchedSince = undefined;
+      continue;
+    }
+    let found = indexNear(from, to[j], i + 1);
     if (found < 0) {
       const dropped = indexNear(to, from[i], j + 1);
       if (dropped >= 0) {
@@ -124,7 +151,7 @@ function sameObjects(from: unknown[], to: unknown[]): number[] {
       if (found < i) found = -1;
     }
     if (found >= 0) {
-      matches.push(found, j);
+      addRun(runs, found, j, 1);
       i = found + 1;
       j++;
       unmatchedSince = undefined;
@@ -142,7 +169,7 @@ function sameObjects(from: unknown[], to: unknown[]): number[] {
       }
     }
   }
-  return matches;
+  return runs;
 }
 
 function indexNear(list: unknown[], entry: unknown, start: number): number {
@@ -157,8 +184,8 @@ const nameOf = (entry: unknown): string | undefined => {
 };
 
 /**
- * Appends to `matches` the entries of from[i, fromEnd) and to[j, toEnd) with the same name,
- * greedily in order: each `to` entry matches the first entry of its name after the last match.
+ * Adds to `runs` the entries of from[i, fromEnd) and to[j, toEnd) with the same name, greedily in
+ * order: each `to` entry matches the first entry of its name after the last match.
  */
 function sameNames(
   from: unknown[],
@@ -167,7 +194,7 @@ function sameNames(
   fromEnd: number,
   j: number,
   toEnd: number,
-  matches: number[],
+  runs: Runs,
 ): void {
   // Where each name occurs, and how many of those occurrences lie before the last match.
   const occurrences = new Map<string, { at: number[]; passed: number }>();
@@ -188,6 +215,6 @@ function sameNames(
       candidates.passed++;
     if (candidates.passed === candidates.at.length) continue;
     last = candidates.at[candidates.passed++]!;
-    matches.push(last, k);
+    addRun(runs, last, k, 1);
   }
 }
