@@ -40,14 +40,18 @@ function diff(from: unknown, to: unknown, path: string, ops: PatchOperation[]): 
 }
 
 function diffObject(from: JsonObject, to: JsonObject, path: string, ops: PatchOperation[]): void {
+  // The identity check comes first: most values are shared, and no JSON value is identical to
+  // what an absent key reads from the prototype, so only the rest need the own-key checks.
   for (const key of Object.keys(from)) {
-    if (!hasKey(to, key)) ops.push({ op: "remove", path: `${path}/${pointerToken(key)}` });
+    if (from[key] !== to[key] && !hasKey(to, key))
+      ops.push({ op: "remove", path: `${path}/${pointerToken(key)}` });
   }
   for (const key of Object.keys(to)) {
-    if (!hasKey(to, key)) continue;
+    const value = to[key];
+    if (value === undefined || from[key] === value) continue;
     const childPath = `${path}/${pointerToken(key)}`;
-    if (hasKey(from, key)) diff(from[key], to[key], childPath, ops);
-    else ops.push({ op: "add", path: childPath, value: to[key] });
+    if (hasKey(from, key)) diff(from[key], value, childPath, ops);
+    else ops.push({ op: "add", path: childPath, value });
   }
 }
 
