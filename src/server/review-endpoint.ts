@@ -105,7 +105,8 @@ async function answer(webhook: Webhook, deps: AdmissionDeps, res: ServerResponse
   }
   const checked = checkReview(parsed);
   if (!checked.ok) return sendError(res, 400, "not-admission-review", checked.error);
-  sendJson(res, 200, await admit(webhook, checked, deps));
+  const review = admit(webhook, checked, deps);
+  sendJson(res, 200, review instanceof Promise ? await review : review);
 }
 
 export function reviewEndpoint(webhook: Webhook, deps: AdmissionDeps) {
