@@ -70,8 +70,45 @@ function checkHandler(handler: V1LifecycleHandler | undefined, path: string, fin
   }
 }
 
+/** Every field of a Kubernetes 1.35 container: each is carried, refused or warned about below. */
+const CONTAINER_FIELDS: ReadonlySet<string> = new Set([
+  "name",
+  "image",
+  "command",
+  "args",
+  "workingDir",
+  "ports",
+  "envFrom",
+  "env",
+  "resources",
+  "resizePolicy",
+  "restartPolicy",
+  "restartPolicyRules",
+  "volumeMounts",
+  "volumeDevices",
+  "livenessProbe",
+  "readinessProbe",
+  "startupProbe",
+  "lifecycle",
+  "terminationMessagePath",
+  "terminationMessagePolicy",
+  "imagePullPolicy",
+  "securityContext",
+  "stdin",
+  "stdinOnce",
+  "tty",
+]);
+
 export function rejectContainerFields(app: V1Container, path: string, findings: Findings): void {
   const reasons = findings.reasons;
+  for (const field of Object.keys(app)) {
+    // A field of a newer Kubernetes: the supervisor replaces the container, so it would vanish unsaid.
+    if (!CONTAINER_FIELDS.has(field)) {
+      findings.warnings.push(
+        `${path}.${field}: unknown to cvm-admission; dropped (it does not reach the CVM)`,
+      );
+    }
+  }
   if (!app.image) reasons.push(`${path}.image: required (it becomes the CVM's inner image)`);
   for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"] as const) {
     if (app[probe]) reasons.push(`${path}.${probe}: probes would target the supervisor, not the CVM`);
