@@ -95,8 +95,11 @@ describe("hostile request bodies", () => {
               const object = (JSON.parse(req.body.toString("utf8")) as { request: { object: unknown } })
                 .request.object;
               // In place: a copy of a 20,000-deep hostile object would overflow the test's own stack.
+              // The guard against `__proto__` paths is lifted: the apiserver (Go) applies a patch
+              // that removes an own `__proto__` key as any other, and the container turned
+              // supervisor loses every key it had. Object.prototype is still checked below.
               const ops = patchOf(parsed) as fastJsonPatch.Operation[];
-              expect(() => fastJsonPatch.applyPatch(object, ops, true, true), req.what).not.toThrow();
+              expect(() => fastJsonPatch.applyPatch(object, ops, true, true, false), req.what).not.toThrow();
             }
           }
           expect(
