@@ -24,6 +24,11 @@ const ajv = new Ajv({ allErrors: false, strict: false });
 addFormats(ajv);
 const validatePod = ajv.compile(withoutUnknownFieldRejection(podSchema) as object);
 
+/** The fields of a container in the Kubernetes version of the schema (1.35). */
+export const CONTAINER_FIELDS: ReadonlySet<string> = new Set(
+  Object.keys(podSchema.definitions["io.k8s.api.core.v1.Container"].properties),
+);
+
 // Policies ask about the same object several times per request (each validator reads it).
 const checked = new WeakMap<object, string | undefined>();
 

@@ -3,6 +3,7 @@
 // the CVM. Every finding names the field it is about; lossy-but-safe fields become warnings.
 
 import type { V1Container, V1LifecycleHandler, V1Pod } from "@kubernetes/client-node";
+import { CONTAINER_FIELDS } from "../../admission/pod-shape.js";
 import { isMeshContainer } from "../istio/mesh-containers.js";
 import type { Findings } from "./findings.js";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "./names.js";
@@ -70,39 +71,11 @@ function checkHandler(handler: V1LifecycleHandler | undefined, path: string, fin
   }
 }
 
-/** Every field of a Kubernetes 1.35 container: each is carried, refused or warned about below. */
-const CONTAINER_FIELDS: ReadonlySet<string> = new Set([
-  "name",
-  "image",
-  "command",
-  "args",
-  "workingDir",
-  "ports",
-  "envFrom",
-  "env",
-  "resources",
-  "resizePolicy",
-  "restartPolicy",
-  "restartPolicyRules",
-  "volumeMounts",
-  "volumeDevices",
-  "livenessProbe",
-  "readinessProbe",
-  "startupProbe",
-  "lifecycle",
-  "terminationMessagePath",
-  "terminationMessagePolicy",
-  "imagePullPolicy",
-  "securityContext",
-  "stdin",
-  "stdinOnce",
-  "tty",
-]);
-
 export function rejectContainerFields(app: V1Container, path: string, findings: Findings): void {
   const reasons = findings.reasons;
   for (const field of Object.keys(app)) {
-    // A field of a newer Kubernetes: the supervisor replaces the container, so it would vanish unsaid.
+    // The 1.35 fields are carried into the CVM, refused or warned about (here and by the
+    // encoders); a field of a newer Kubernetes would vanish unsaid with the replaced container.
     if (!CONTAINER_FIELDS.has(field)) {
       findings.warnings.push(
         `${path}.${field}: unknown to cvm-admission; dropped (it does not reach the CVM)`,
