@@ -106,6 +106,8 @@ export class Reflector<F> {
       let watchBegan: number | undefined;
       try {
         if (this.resourceVersion === "") await this.relist();
+        // stop() during the list aborted nothing the watch would hear: it must not begin.
+        if (this.stopped) break;
         watchBegan = Date.now();
         await this.watch();
         if (this.stopped) break;

@@ -228,6 +228,19 @@ describe("watch", () => {
   });
 });
 
+describe("stop", () => {
+  // Found by CI: a stop that landed while a list was in flight waited for the watch that followed.
+  it("returns promptly when called while the first list is in flight", async () => {
+    api.delayMs = 300;
+    view.start();
+    await eventually(() => expect(listRequests(api, "/api/v1/nodes").length).toBeGreaterThan(0));
+    const began = Date.now();
+    await view.stop();
+    expect(Date.now() - began).toBeLessThan(2000);
+    expect(api.openWatches()).toBe(0);
+  });
+});
+
 describe("metrics", () => {
   it("reports nodes by verdict and each cache's age while started, nothing after stop", async () => {
     await started();
