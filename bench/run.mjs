@@ -95,8 +95,10 @@ const g = spawnSync("bash", [join(ROOT, "bench/gen-tls.sh")], {
 if (g.status !== 0) throw new Error("certificate generation failed (is openssl installed?)");
 const ca = readFileSync(join(TLS, "ca.crt"));
 
-// ---------- the two servers, started the same way ----------
+// ---------- the servers, all started the same way ----------
 const children = [];
+/** Children asked to stop: their exit is no news. */
+const stopped = new WeakSet();
 function startServer(name, port, args, env) {
   const child = spawn("taskset", ["-c", SERVER_CPU, process.execPath, ...args], {
     cwd: ROOT,
@@ -106,29 +108,24 @@ function startServer(name, port, args, env) {
   let stderr = "";
   child.stderr.on("data", (d) => (stderr = (stderr + d).slice(-4000)));
   child.on("exit", (code, signal) => {
-    if (!stopping) log(`${name} exited early (${code ?? signal}): ${stderr}`);
+    if (!stopped.has(child)) log(`${name} exited early (${code ?? signal}): ${stderr}`);
   });
   children.push(child);
   return { name, port, pid: child.pid, child };
 }
-let stopping = false;
-async function stopAll() {
-  stopping = true;
-  await Promise.all(
-    children.map(
-      (c) =>
-        new Promise((resolve) => {
-          if (c.exitCode !== null || c.signalCode !== null) return resolve();
-          const force = setTimeout(() => c.kill("SIGKILL"), 10_000);
-          c.once("exit", () => {
-            clearTimeout(force);
-            resolve();
-          });
-          c.kill("SIGTERM");
-        }),
-    ),
-  );
+function stopServer(child) {
+  stopped.add(child);
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const force = setTimeout(() => child.kill("SIGKILL"), 10_000);
+    child.once("exit", () => {
+      clearTimeout(force);
+      resolve();
+    });
+    child.kill("SIGTERM");
+  });
 }
+const stopAll = () => Promise.all(children.map(stopServer));
 process.once("SIGINT", () => void stopAll().then(() => process.exit(130)));
 
 /** Foreign CPU load (share of a core) above which a saturation phase counts as disturbed. */
@@ -136,18 +133,20 @@ const NOISY = 0.08;
 const FLOOR_PORT = 18443;
 const OURS_PORT = 18444;
 const PARSE_FLOOR_PORT = 18445;
-/** The floor server; MODE=parse makes it JSON.parse each body (see bench/floor/floor.mjs). */
-const startFloor = (name, port, mode) =>
+const ANSWER_FLOOR_PORT = 18446;
+/** The floor server; MODE=parse makes it JSON.parse each body, ANSWER_FILE answer with that file
+ * (see bench/floor/floor.mjs). */
+const startFloor = (name, port, env = {}) =>
   startServer(name, port, [join(ROOT, "bench/floor/floor.mjs")], {
     PORT: String(port),
     TLS_CERT: join(TLS, "tls.crt"),
     TLS_KEY: join(TLS, "tls.key"),
-    ...(mode ? { MODE: mode } : {}),
+    ...env,
   });
 const floor = startFloor("floor", FLOOR_PORT);
 // The parse-only floor: what parsing alone costs here, the reference for how much of the gap to
 // the floor any webhook that reads its input must pay.
-const parseFloor = startFloor("parse-only floor", PARSE_FLOOR_PORT, "parse");
+const parseFloor = startFloor("parse-only floor", PARSE_FLOOR_PORT, { MODE: "parse" });
 const profileDir = join(OUT, "profile");
 const ours = startServer(
   "cvm-admission",
@@ -166,6 +165,39 @@ const ours = startServer(
   { CVM_ADMISSION_SERVER_HOST: "127.0.0.1" },
 );
 
+/** One server on one body: the answer it gives (checked for ours), saturation, and optionally the
+ * latency at a fixed rate and the memory. */
+async function measure(server, body, file, { latency = false } = {}) {
+  const target = {
+    url: `https://127.0.0.1:${server.port}${body.path}`,
+    ca,
+    pid: server.pid,
+    conc: 16,
+    loadgen,
+    clientCpu: CLIENT_CPU,
+    serverCpu: SERVER_CPU,
+  };
+  const answer = await postOnce(target, readFileSync(file, "utf8"));
+  const check = server === ours ? checkAnswer(body, file, answer) : server.name;
+  log(`${body.name} on ${server.name}: ${check}`);
+  resetPeakRss(server.pid);
+  log(`${body.name} on ${server.name}: saturation (${loadgen}, ${phases.duration} s)`);
+  // Other work on either CPU (the machine is shared) disturbs a phase: measure it again, at most
+  // twice, and keep the least disturbed attempt.
+  let sat = await saturation(target, file, phases);
+  for (let retry = 0; retry < 2 && sat.foreignLoad > NOISY; retry++) {
+    log(
+      `${body.name} on ${server.name}: ${Math.round(sat.foreignLoad * 100)} % foreign CPU load; measuring again`,
+    );
+    const again = await saturation(target, file, phases);
+    if (again.foreignLoad < sat.foreignLoad) sat = again;
+  }
+  if (!latency) return { saturation: sat };
+  log(`${body.name} on ${server.name}: ${sat.rps} req/s; latency at ${phases.rate} req/s`);
+  const lat = await latencyAtRate(target, file, { rate: phases.rate, duration: phases.rateDuration });
+  return { check, answer: answer.text, saturation: sat, latency: lat, memory: processMemory(server.pid) };
+}
+
 const results = { machine: machine(), loadgen, phases, bodies: [], nodeCache: null };
 let exitCode = 0;
 try {
@@ -176,44 +208,20 @@ try {
   for (const body of bodies) {
     const file = join(ROOT, "bench/bodies", `${body.name}.json`);
     const row = { name: body.name, path: body.path, bytes: statSync(file).size };
-    for (const server of [floor, parseFloor, ours]) {
-      const target = {
-        url: `https://127.0.0.1:${server.port}${body.path}`,
-        ca,
-        pid: server.pid,
-        conc: 16,
-        loadgen,
-        clientCpu: CLIENT_CPU,
-        serverCpu: SERVER_CPU,
-      };
-      const answer = await postOnce(target, readFileSync(file, "utf8"));
-      const check = server === ours ? checkAnswer(body, file, answer) : server.name;
-      log(`${body.name} on ${server.name}: ${check}`);
-      resetPeakRss(server.pid);
-      log(`${body.name} on ${server.name}: saturation (${loadgen}, ${phases.duration} s)`);
-      // Other work on either CPU (the machine is shared) disturbs a phase: measure it again, at
-      // most twice, and keep the least disturbed attempt.
-      let sat = await saturation(target, file, phases);
-      for (let retry = 0; retry < 2 && sat.foreignLoad > NOISY; retry++) {
-        log(
-          `${body.name} on ${server.name}: ${Math.round(sat.foreignLoad * 100)} % foreign CPU load; measuring again`,
-        );
-        const again = await saturation(target, file, phases);
-        if (again.foreignLoad < sat.foreignLoad) sat = again;
-      }
-      if (server === parseFloor) {
-        row.parseFloor = { saturation: sat }; // a reference for throughput only
-        continue;
-      }
-      log(`${body.name} on ${server.name}: ${sat.rps} req/s; latency at ${phases.rate} req/s`);
-      const lat = await latencyAtRate(target, file, { rate: phases.rate, duration: phases.rateDuration });
-      row[server === ours ? "ours" : "floor"] = {
-        check,
-        saturation: sat,
-        latency: lat,
-        memory: processMemory(server.pid),
-      };
-    }
+    row.floor = await measure(floor, body, file, { latency: true });
+    row.parseFloor = { saturation: (await measure(parseFloor, body, file)).saturation };
+    row.ours = await measure(ours, body, file, { latency: true });
+    // The answer floor: the parse-only floor answering with our answer to this body, so the
+    // cost of writing an answer of that size is seen apart from the work of deciding it.
+    const answerFile = join(OUT, `answer-${body.name}.json`);
+    writeFileSync(answerFile, row.ours.answer);
+    const answerFloor = startFloor("answer floor", ANSWER_FLOOR_PORT, {
+      MODE: "parse",
+      ANSWER_FILE: answerFile,
+    });
+    await waitForHttps(`https://127.0.0.1:${ANSWER_FLOOR_PORT}/`, ca);
+    row.answerFloor = { saturation: (await measure(answerFloor, body, file)).saturation };
+    await stopServer(answerFloor.child);
     results.bodies.push(row);
   }
   if (!opts["no-cache"]) {

@@ -2,7 +2,10 @@
 // Answers every request with a fixed allowed AdmissionReview; the body is read
 // (so keep-alive works) but never parsed.  MODE=parse does JSON.parse of the
 // body and echoes request.uid (the "parse-floor").
-//   PORT=8443 TLS_CERT=tls/server.crt TLS_KEY=tls/server.key [MODE=parse] node floor/floor.mjs
+// cvm-admission's addition: MODE=parse with ANSWER_FILE parses the body and answers with that
+// file's text (cvm-admission's own answer to the body: the "answer floor", what reading the body
+// and writing that answer cost with nothing in between).
+//   PORT=8443 TLS_CERT=tls/server.crt TLS_KEY=tls/server.key [MODE=parse [ANSWER_FILE=f]] node floor/floor.mjs
 import { Buffer } from "node:buffer";
 import https from "node:https";
 import { readFileSync } from "node:fs";
@@ -18,6 +21,7 @@ const FIXED = Buffer.from(
   }),
 );
 const HEADERS = { "content-type": "application/json", "content-length": FIXED.length };
+const ANSWER = process.env.ANSWER_FILE ? readFileSync(process.env.ANSWER_FILE, "utf8") : undefined;
 
 const server = https.createServer(
   {
@@ -37,11 +41,13 @@ const server = https.createServer(
           } catch {
             /* not JSON: echo no uid */
           }
-          const out = JSON.stringify({
-            apiVersion: "admission.k8s.io/v1",
-            kind: "AdmissionReview",
-            response: { uid, allowed: true },
-          });
+          const out =
+            ANSWER ??
+            JSON.stringify({
+              apiVersion: "admission.k8s.io/v1",
+              kind: "AdmissionReview",
+              response: { uid, allowed: true },
+            });
           res.writeHead(200, {
             "content-type": "application/json",
             "content-length": Buffer.byteLength(out),
