@@ -9,9 +9,9 @@ import { deny, type Decision } from "../policies/decision.js";
 import { mutatePod } from "../policies/mutate-pod.js";
 import { validate } from "../policies/validate.js";
 import {
-  admissionDuration,
-  admissionInFlight,
-  admissionRequests,
+  admissionAnswered,
+  admissionEnded,
+  admissionStarted,
   policyErrors,
 } from "../telemetry/admission-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
@@ -113,7 +113,7 @@ export function admit(
 ): AdmissionReview | Promise<AdmissionReview> {
   const { request } = review;
   const started = process.hrtime.bigint();
-  admissionInFlight.inc();
+  admissionStarted();
   let decided: Decision | Promise<Decision>;
   try {
     decided = decide(webhook, { request, view: deps.view, config: deps.config });
@@ -145,12 +145,11 @@ function finish(
     decision = failed(webhook, err, request.uid, deps.logger);
     response = toResponse(request.uid, decision, request.object); // a denial carries no patch
   } finally {
-    admissionInFlight.dec();
+    admissionEnded();
   }
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const outcome = !decision.allowed ? "denied" : response.patch ? "patched" : "allowed";
-  admissionDuration.observe({ webhook }, seconds);
-  admissionRequests.inc({ webhook, operation: request.operation, decision: outcome });
+  admissionAnswered(webhook, request.operation, outcome, seconds);
 
   const message = decision.allowed ? undefined : denialMessage(decision.reasons);
   logAdmission(deps.logger, webhook, request, decision, { outcome, seconds, message });

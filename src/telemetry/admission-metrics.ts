@@ -4,26 +4,89 @@
 import { Counter, Gauge, Histogram } from "prom-client";
 import { registry } from "./metrics.js";
 
-export const admissionRequests = new Counter({
+// The request path writes plain numbers only; prom-client receives them when /metrics is read
+// (each metric's collect hook) and, for latencies, whenever a batch fills. Updating prom-client
+// on every admission cost ~5-8 µs of server CPU per binding review under the bench's load (six
+// A/B pairs; a tenth of that review's cost), though the same calls take under 1 µs in a warm loop:
+// made in a batch they cost that.
+
+/** Latencies kept per webhook before they are handed to the histogram together. */
+const LATENCY_BATCH = 256;
+
+/** Answered requests per label set, and how many of them prom-client has been given. */
+const answered = new Map<
+  string,
+  { labels: { webhook: string; operation: string; decision: string }; count: number; published: number }
+>();
+const pendingLatencies = new Map<string, { seconds: Float64Array; length: number }>();
+let inFlight = 0;
+
+// Registered on creation; read only through the registry.
+new Counter({
   name: "cvm_admission_requests_total",
   help: "Admission requests answered, by webhook, operation and decision.",
   labelNames: ["webhook", "operation", "decision"] as const,
   registers: [registry],
+  collect() {
+    for (const entry of answered.values()) {
+      if (entry.count === entry.published) continue;
+      this.inc(entry.labels, entry.count - entry.published);
+      entry.published = entry.count;
+    }
+  },
 });
 
-export const admissionDuration = new Histogram({
+const admissionDuration = new Histogram({
   name: "cvm_admission_request_duration_seconds",
   help: "Time to decide an admission request, by webhook.",
   labelNames: ["webhook"] as const,
   buckets: [0.005, 0.025, 0.1, 0.5, 1, 2.5, 10, 25],
   registers: [registry],
+  collect() {
+    for (const webhook of pendingLatencies.keys()) publishLatencies(webhook);
+  },
 });
 
-export const admissionInFlight = new Gauge({
+new Gauge({
   name: "cvm_admission_requests_in_flight",
   help: "Admission requests being decided now.",
   registers: [registry],
+  collect() {
+    this.set(inFlight);
+  },
 });
+
+function publishLatencies(webhook: string): void {
+  const pending = pendingLatencies.get(webhook)!;
+  for (let i = 0; i < pending.length; i++) admissionDuration.observe({ webhook }, pending.seconds[i]!);
+  pending.length = 0;
+}
+
+export function admissionStarted(): void {
+  inFlight++;
+}
+
+export function admissionEnded(): void {
+  inFlight--;
+}
+
+/** One answered admission: its outcome counted, its latency kept for the histogram. */
+export function admissionAnswered(
+  webhook: string,
+  operation: string,
+  decision: string,
+  seconds: number,
+): void {
+  const key = `${webhook} ${operation} ${decision}`;
+  const entry = answered.get(key);
+  if (entry) entry.count++;
+  else answered.set(key, { labels: { webhook, operation, decision }, count: 1, published: 0 });
+  let pending = pendingLatencies.get(webhook);
+  if (!pending)
+    pendingLatencies.set(webhook, (pending = { seconds: new Float64Array(LATENCY_BATCH), length: 0 }));
+  pending.seconds[pending.length++] = seconds;
+  if (pending.length === LATENCY_BATCH) publishLatencies(webhook);
+}
 
 export const policyErrors = new Counter({
   name: "cvm_admission_policy_errors_total",
