@@ -43,10 +43,8 @@ export function combine(decisions: Decision[]): Decision {
     );
   const combined = allow(warnings);
   // Audit annotations (break-glass records) must survive the combination; a later check wins a key clash.
-  const annotations = Object.assign(
-    {},
-    ...decisions.map((d) => (d.allowed ? d.auditAnnotations : undefined)),
-  );
-  if (Object.keys(annotations).length > 0) combined.auditAnnotations = annotations;
+  for (const d of decisions)
+    if (d.allowed && d.auditAnnotations)
+      combined.auditAnnotations = { ...combined.auditAnnotations, ...d.auditAnnotations };
   return combined;
 }

@@ -31,7 +31,10 @@ export function sendError(res: ServerResponse, status: number, reason: string, m
 
 /** The media type without parameters, and the charset parameter if any. */
 function contentTypeOf(req: IncomingMessage): { type: string; charset?: string } {
-  const [type = "", ...params] = (req.headers["content-type"] ?? "").split(";");
+  const header = req.headers["content-type"] ?? "";
+  // What kube-apiserver sends (runtime.ContentTypeJSON): every admission passes here.
+  if (header === "application/json") return { type: header };
+  const [type = "", ...params] = header.split(";");
   const charset = params
     .map((p) => p.trim().toLowerCase())
     .find((p) => p.startsWith("charset="))
