@@ -60,6 +60,25 @@ describe("requests that cannot be reviewed", () => {
     expect(JSON.parse(answer.body).error).toMatch(/content type must be application\/json/);
   });
 
+  it.each(["application/json; charset=utf-8", "Application/JSON;charset=UTF8", "application/json ; foo=bar"])(
+    "reviews a body sent as %s",
+    async (contentType) => {
+      const answer = await server.post("/validate", JSON.stringify(reviewOf({ object: plainPod })), {
+        "content-type": contentType,
+      });
+      expect(answer.status).toBe(200);
+      expect(JSON.parse(answer.body).response.allowed).toBe(true);
+    },
+  );
+
+  it("refuses a charset other than utf-8 with 400", async () => {
+    const answer = await server.post("/validate", JSON.stringify(reviewOf({ object: plainPod })), {
+      "content-type": "application/json; charset=latin1",
+    });
+    expect(answer.status).toBe(400);
+    expect(JSON.parse(answer.body).error).toMatch(/unsupported charset latin1/);
+  });
+
   it("refuses an 8 MiB body with 413", async () => {
     const huge = JSON.stringify(reviewOf({ object: { ...plainPod, padding: "x".repeat(8 * 1024 * 1024) } }));
     const answer = await server.post("/mutate", huge);
