@@ -8,6 +8,7 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { admit, type AdmissionDeps, type Webhook } from "../admission/dispatch.js";
+import { reviewJson } from "../admission/response.js";
 import { checkReview } from "../admission/review.js";
 import { badRequests } from "../telemetry/admission-metrics.js";
 
@@ -15,7 +16,10 @@ import { badRequests } from "../telemetry/admission-metrics.js";
 export const MAX_BODY_BYTES = 7 * 1024 * 1024;
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
-  const body = JSON.stringify(value);
+  sendJsonText(res, status, JSON.stringify(value));
+}
+
+function sendJsonText(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, {
     "content-type": "application/json; charset=utf-8",
     "content-length": Buffer.byteLength(body),
@@ -109,7 +113,7 @@ async function answer(webhook: Webhook, deps: AdmissionDeps, res: ServerResponse
   const checked = checkReview(parsed);
   if (!checked.ok) return sendError(res, 400, "not-admission-review", checked.error);
   const review = admit(webhook, checked, deps);
-  sendJson(res, 200, review instanceof Promise ? await review : review);
+  sendJsonText(res, 200, reviewJson(review instanceof Promise ? await review : review));
 }
 
 export function reviewEndpoint(webhook: Webhook, deps: AdmissionDeps) {
