@@ -210,7 +210,7 @@ const median = (items, key) => [...items].sort((a, b) => key(a) - key(b))[Math.f
 
 /** The answer floor: the parse-only floor answering with our answer to this body, so the cost of
  * writing an answer of that size is seen apart from the work of deciding it. */
-async function answerFloorSaturation(body, file, answerText) {
+async function startAnswerFloor(body, answerText) {
   const answerFile = join(OUT, `answer-${body.name}.json`);
   writeFileSync(answerFile, answerText);
   const answerFloor = startFloor("answer floor", ANSWER_FLOOR_PORT, {
@@ -218,9 +218,7 @@ async function answerFloorSaturation(body, file, answerText) {
     ANSWER_FILE: answerFile,
   });
   await waitForHttps(`https://127.0.0.1:${ANSWER_FLOOR_PORT}/`, ca);
-  const sat = await saturate(answerFloor, body, file);
-  await stopServer(answerFloor.child);
-  return sat;
+  return answerFloor;
 }
 
 const results = { machine: machine(), loadgen, phases, rounds: ROUNDS, bodies: [], nodeCache: null };
@@ -237,25 +235,25 @@ try {
     const check = checkAnswer(body, file, answer);
     log(`${body.name} on ${ours.name}: ${check}`);
     resetPeakRss(ours.pid);
-    // The floor and ours take turns, so a slow spell of the shared machine falls on both; the
-    // round with the median ratio is reported, every round's ratio is kept.
+    // The servers take turns, round after round, so a slow spell of the shared machine falls on
+    // all of them; per server the round with the median ratio to that round's floor is reported.
+    const answerFloor = await startAnswerFloor(body, answer.text);
+    const others = { parseFloor, answerFloor, ours };
     const rounds = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const floorSat = await saturate(floor, body, file);
-      const oursSat = await saturate(ours, body, file);
-      rounds.push({ floor: floorSat, ours: oursSat, ratio: oursSat.rps / floorSat.rps });
+      const round = { floor: await saturate(floor, body, file) };
+      for (const [key, server] of Object.entries(others)) round[key] = await saturate(server, body, file);
+      rounds.push(round);
     }
-    const middle = median(rounds, (r) => r.ratio);
-    row.ratios = rounds.map((r) => r.ratio);
-    row.floor = { saturation: middle.floor, ...(await latencyOf(floor, body, file)) };
-    row.ours = {
-      check,
-      answer: answer.text,
-      saturation: middle.ours,
-      ...(await latencyOf(ours, body, file)),
-    };
-    row.parseFloor = { saturation: await saturate(parseFloor, body, file) };
-    row.answerFloor = { saturation: await answerFloorSaturation(body, file, answer.text) };
+    await stopServer(answerFloor.child);
+    row.ratios = {};
+    for (const key of Object.keys(others)) {
+      row.ratios[key] = rounds.map((round) => round[key].rps / round.floor.rps);
+      const middle = median(rounds, (round) => round[key].rps / round.floor.rps);
+      row[key] = { saturation: middle[key], floorSaturation: middle.floor };
+    }
+    row.floor = { saturation: row.ours.floorSaturation, ...(await latencyOf(floor, body, file)) };
+    Object.assign(row.ours, { check, answer: answer.text, ...(await latencyOf(ours, body, file)) });
     results.bodies.push(row);
   }
   if (!opts["no-cache"]) {

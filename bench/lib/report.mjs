@@ -14,16 +14,16 @@ const cpuRatio = (row) =>
     ? row.floor.saturation.cpuMsPer1k / row.ours.saturation.cpuMsPer1k
     : null;
 
-/** A reference server's req/s over the floor's: what parsing alone (parseFloor), or parsing and
- * writing our answer to the body (answerFloor), leaves of the floor. */
+/** A reference server's req/s over the floor's in the same round: what parsing alone
+ * (parseFloor), or parsing and writing our answer to the body (answerFloor), leaves of the floor. */
 const floorRatio = (row, reference) =>
-  row[reference]?.saturation && row.floor?.saturation
-    ? row[reference].saturation.rps / row.floor.saturation.rps
+  row[reference]?.saturation && row[reference]?.floorSaturation
+    ? row[reference].saturation.rps / row[reference].floorSaturation.rps
     : null;
 
 /** Every round's ratio when there were several (the table shows the median round). */
 const roundsNote = (row) =>
-  row.ratios?.length > 1 ? `rounds ${row.ratios.map((x) => x.toFixed(3)).join(" / ")}; ` : "";
+  row.ratios?.ours?.length > 1 ? `rounds ${row.ratios.ours.map((x) => x.toFixed(3)).join(" / ")}; ` : "";
 
 function latencyCell(lat) {
   if (!lat) return "–";
@@ -95,7 +95,7 @@ export function renderReport(results) {
       `${m.pinned ? "server on CPU 0, load on CPU 1" : "NOT pinned"}; HTTPS keep-alive on 127.0.0.1, TLS 1.3, RSA 2048. ` +
       `Saturation: ${results.loadgen}, 16 connections, ${p.duration} s after ${p.warmup} s warm-up` +
       (results.rounds > 1
-        ? `, ${results.rounds} rounds per body with the floor and ours alternating; the round with the median ratio is shown. `
+        ? `, ${results.rounds} rounds per body with the servers taking turns; per server the round with the median ratio to that round's floor is shown. `
         : ". ") +
       `Latency: open loop at ${p.rate} req/s for ${p.rateDuration} s.`,
     "",
