@@ -1,12 +1,13 @@
 #!/usr/bin/env node
-// `npm run bench`: the floor and cvm-admission started the same way (server pinned to CPU 0, load
-// on CPU 1, HTTPS keep-alive on 127.0.0.1, one certificate), every body measured against both in
-// turn, then the node-cache cases; prints a Markdown table and checks the targets of issue 7.
+// `npm run bench`: the floor, two reference floors and cvm-admission started the same way (server
+// pinned to CPU 0, load on CPU 1, HTTPS keep-alive on 127.0.0.1, one certificate), every body
+// measured in rounds in which they take turns, then the node-cache cases; prints a Markdown table
+// and checks the targets of issue 7.
 // Bounded: each phase has a fixed duration, every server is stopped at the end or on Ctrl-C.
 //
 //   npm run bench [-- --quick] [--body cvm-pod ...] [--loadgen wrk|autocannon] [--no-cache]
 //                 [--profile] [--strict]
-//   --quick     short phases (1 s warm-up, 4 s saturation, 4 s at 300 req/s): a smoke run
+//   --quick     short phases (1 s warm-up, 4 s saturation, 4 s at 300 req/s), one round: a smoke run
 //   --body N    only these bodies (cvm-pod, plain-pod, big-pod, binding-review, exec-review)
 //   --loadgen   saturation load generator; default wrk, autocannon when wrk is not installed
 //   --no-cache  skip the node-cache cases
