@@ -1,24 +1,17 @@
 // Which admissions leave a log line (src/admission/dispatch.ts): a patch or a denial at info, a
 // plain "allowed" at debug only. Real admission layer and a real pino logger writing to a sink.
 
-import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { admit } from "../../src/admission/dispatch.js";
 import { checkReview } from "../../src/admission/review.js";
-import { FileClusterView, parseClusterViewText } from "../../src/cluster/file-view.js";
 import { defaultConfig } from "../../src/config/load.js";
+import { exampleClusterView } from "../support/example-view.js";
 import { reviewOf } from "../support/server.js";
 
 const config = defaultConfig();
-const view = new FileClusterView(
-  parseClusterViewText(
-    readFileSync(new URL("../../examples/cluster-view.yaml", import.meta.url), "utf8"),
-    "view",
-  ),
-  config,
-);
+const view = exampleClusterView(config);
 
 async function logLines(level: string, object: object, namespace: string) {
   const lines: Record<string, unknown>[] = [];

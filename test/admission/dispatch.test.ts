@@ -1,23 +1,16 @@
 // admit() answers at once when the policies decide without I/O (nearly every review), and with a
 // promise only when a validator must read the cluster. Real admission layer and cluster view.
 
-import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { admit } from "../../src/admission/dispatch.js";
 import { checkReview } from "../../src/admission/review.js";
-import { FileClusterView, parseClusterViewText } from "../../src/cluster/file-view.js";
 import { defaultConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { exampleClusterView } from "../support/example-view.js";
 import { reviewOf } from "../support/server.js";
 
 const config = defaultConfig();
-const view = new FileClusterView(
-  parseClusterViewText(
-    readFileSync(new URL("../../examples/cluster-view.yaml", import.meta.url), "utf8"),
-    "view",
-  ),
-  config,
-);
+const view = exampleClusterView(config);
 const deps = { view, config, logger: silentLogger };
 
 /** The scheduler binding the cached CVM pod default/workspace-alice to `node`. */

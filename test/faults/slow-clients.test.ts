@@ -8,12 +8,11 @@ import { connect as tlsConnect } from "node:tls";
 import { request } from "node:https";
 import { readFileSync } from "node:fs";
 import { afterEach, expect, it } from "vitest";
-import { parseClusterViewText } from "../../src/cluster/file-view.js";
 import { defaultConfig } from "../../src/config/load.js";
-import { FileClusterView } from "../../src/cluster/file-view.js";
 import { createApp } from "../../src/server/app.js";
 import { startHttpsServer, type RunningServer } from "../../src/server/https.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
+import { exampleClusterView } from "../support/example-view.js";
 import { testTlsPair } from "../support/tls.js";
 
 const HANDSHAKE_MS = 1500;
@@ -35,8 +34,7 @@ afterEach(async () => {
 async function start(): Promise<{ port: number; ca: string }> {
   const tls = await testTlsPair();
   const config = defaultConfig();
-  const viewText = readFileSync(new URL("../../examples/cluster-view.yaml", import.meta.url), "utf8");
-  const view = new FileClusterView(parseClusterViewText(viewText, "embedded"), config);
+  const view = exampleClusterView(config);
   running = await startHttpsServer(createApp({ view, config, logger: silentLogger, isReady: () => true }), {
     tls,
     port: 0,

@@ -4,14 +4,13 @@
 // flat. Generated valid pods: denied with reasons, or patched into a schema-valid pod that a second
 // pass leaves alone. FUZZ_RUNS / FUZZ_POD_RUNS scale it (`npm run test:long`: 100,000 + 10,000).
 
-import { readFileSync } from "node:fs";
 import { runInNewContext } from "node:vm";
 import { setFlagsFromString } from "node:v8";
 import fc from "fast-check";
 import fastJsonPatch from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AdmissionReview } from "../../src/admission/types.js";
-import { parseClusterViewText } from "../../src/cluster/file-view.js";
+import { exampleClusterObjects } from "../support/example-view.js";
 import { schemaErrors } from "../support/k8s-schema.js";
 import { patchOf, reviewOf, startTestServer, type HttpAnswer, type TestServer } from "../support/server.js";
 import { hostileRequest } from "./hostile.js";
@@ -31,10 +30,7 @@ const heapAfterGc = () => {
 
 let server: TestServer;
 beforeAll(async () => {
-  const viewFile = new URL("../../examples/cluster-view.yaml", import.meta.url);
-  server = await startTestServer({
-    objects: parseClusterViewText(readFileSync(viewFile, "utf8"), "embedded"),
-  });
+  server = await startTestServer({ objects: exampleClusterObjects() });
 });
 afterAll(async () => {
   await server.close();
