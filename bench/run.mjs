@@ -249,8 +249,9 @@ try {
     await stopServer(answerFloor.child);
     row.ratios = {};
     for (const key of Object.keys(others)) {
-      row.ratios[key] = rounds.map((round) => round[key].rps / round.floor.rps);
-      const middle = median(rounds, (round) => round[key].rps / round.floor.rps);
+      const ratioOf = (round) => round[key].rps / round.floor.rps;
+      row.ratios[key] = rounds.map(ratioOf);
+      const middle = median(rounds, ratioOf);
       row[key] = { saturation: middle[key], floorSaturation: middle.floor };
     }
     row.floor = { saturation: row.ours.floorSaturation, ...(await latencyOf(floor, body, file)) };
