@@ -1,5 +1,5 @@
-// Decision -> AdmissionReview. The one place that completes every answer with the request's uid,
-// and the one place a decision's mutated object becomes a JSON patch (./patch.ts).
+// Decision -> AdmissionReview -> JSON. The one place that completes every answer with the
+// request's uid, and the one place a decision's mutated object becomes a JSON patch (./patch.ts).
 
 import type { Decision } from "../policies/decision.js";
 import { jsonPatch } from "./patch.js";
