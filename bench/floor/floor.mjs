@@ -1,4 +1,4 @@
-// Floor: the cheapest possible Node 20 HTTPS admission "webhook".
+// Floor: the cheapest possible Node.js HTTPS admission "webhook".
 // Answers every request with a fixed allowed AdmissionReview; the body is read
 // (so keep-alive works) but never parsed.  MODE=parse does JSON.parse of the
 // body and echoes request.uid (the "parse-floor").
