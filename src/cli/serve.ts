@@ -24,8 +24,11 @@ interface ServeFlags {
   "certs-dir"?: string;
 }
 
-function resolveConfig(values: ServeFlags): Config {
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+function resolveConfig(values: ServeFlags, onServiceLink: (name: string) => void): Config {
+  const config = loadConfig({
+    ...(values.config === undefined ? {} : { file: values.config }),
+    onServiceLink,
+  });
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
@@ -73,8 +76,14 @@ export const serveCommand: Command = async (args) => {
     "cluster-view": { type: "string" },
     "certs-dir": { type: "string" },
   });
-  const config = resolveConfig(values);
+  const serviceLinks: string[] = [];
+  const config = resolveConfig(values, (name) => serviceLinks.push(name));
   const logger = createLogger(config.logging.level);
+  if (serviceLinks.length > 0)
+    logger.debug(
+      { variables: serviceLinks },
+      "ignored the kubelet's service-link variables under CVM_ADMISSION_",
+    );
 
   let kubeConfig: KubeConfig | undefined;
   let live: LiveCluster | undefined;

@@ -6,6 +6,7 @@ import { Ajv, type ErrorObject } from "ajv";
 import { parse as parseYaml } from "yaml";
 import type { Config } from "./config.js";
 import { CONFIG_SCHEMA } from "./schema.js";
+import { isServiceLinkVariable } from "./service-links.js";
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -80,9 +81,11 @@ export interface LoadOptions {
   /** Path of a YAML or JSON config file; absent = defaults only. */
   file?: string;
   env?: NodeJS.ProcessEnv;
+  /** Told each CVM_ADMISSION_* variable skipped as a kubelet service link (serve logs them at debug). */
+  onServiceLink?: (name: string) => void;
 }
 
-export function loadConfig({ file, env = process.env }: LoadOptions = {}): Config {
+export function loadConfig({ file, env = process.env, onServiceLink }: LoadOptions = {}): Config {
   let fromFile: unknown = {};
   if (file !== undefined) {
     let text: string;
@@ -103,6 +106,10 @@ export function loadConfig({ file, env = process.env }: LoadOptions = {}): Confi
   const config = structuredClone(fromFile) as Record<string, unknown>;
   for (const [name, raw] of Object.entries(env)) {
     if (!name.startsWith(ENV_PREFIX) || raw === undefined) continue;
+    if (isServiceLinkVariable(name, raw)) {
+      onServiceLink?.(name);
+      continue;
+    }
     const leaf = ENV_LEAVES.get(name);
     if (!leaf)
       throw new ConfigError(`${name}: unknown setting (known: ${[...ENV_LEAVES.keys()].join(", ")})`);

@@ -302,6 +302,19 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
       );
     });
 
+    it("need Kubernetes 1.28+, where matchConditions is on by default (beta 1.28-1.29, GA 1.30)", () => {
+      // On 1.27 the field is alpha and dropped unless its gate is on: the pods/status webhook
+      // would then receive every status update the kubelets write.
+      expect(renderError(r, { kubeVersion: "1.27.16" })).toMatch(/kubeVersion|not compatible/i);
+      for (const kubeVersion of ["1.28.0", "v1.28.3-gke.1286000", "1.30.0"]) {
+        const hook = find(render(r, { kubeVersion }), "ValidatingWebhookConfiguration")["webhooks"] as {
+          name: string;
+          matchConditions?: unknown[];
+        }[];
+        expect(hook.find((h) => h.name === "pods-status.validate.cvm.dev")?.matchConditions).toHaveLength(1);
+      }
+    });
+
     it("keep their fixed names and exclude the release namespace under another release", () => {
       const other = render(r, VALUE_SETS["another release name and namespace, extra exclusions"]);
       const hooks = ["MutatingWebhookConfiguration", "ValidatingWebhookConfiguration"].map((kind) =>

@@ -46,16 +46,19 @@ export interface RenderOptions {
   namespace?: string;
   /** --set-json pairs: key -> any JSON value. */
   values?: Record<string, unknown>;
+  /** --kube-version: the cluster version the chart is rendered for (the renderer's default otherwise). */
+  kubeVersion?: string;
 }
 
 export function renderText(
   renderer: Renderer,
-  { release = "cvm-admission", namespace = "cvm-system", values = {} }: RenderOptions = {},
+  { release = "cvm-admission", namespace = "cvm-system", values = {}, kubeVersion }: RenderOptions = {},
 ): string {
   const flags = Object.entries(values).flatMap(([key, value]) => [
     "--set-json",
     `${key}=${JSON.stringify(value)}`,
   ]);
+  if (kubeVersion !== undefined) flags.push("--kube-version", kubeVersion);
   return execFileSync(renderer.binary, ["template", release, CHART_DIR, "-n", namespace, ...flags], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],

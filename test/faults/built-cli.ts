@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import { testTlsPair } from "../support/tls.js";
 
 const ROOT = fileURLToPath(new URL("../../", import.meta.url));
-const MAIN = join(ROOT, "dist/cli/main.js");
+export const MAIN = join(ROOT, "dist/cli/main.js");
 
 function newestSource(dir: string): number {
   let newest = 0;
