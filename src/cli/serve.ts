@@ -116,6 +116,7 @@ export const serveCommand: Command = async (args) => {
       port: config.server.port,
       host: config.server.host,
       maxConnections: config.server.maxConnections,
+      maxConnectionsPerClient: config.server.maxConnectionsPerClient,
     },
   );
   // Every replica follows its certificate files (a mounted Secret updates in place).

@@ -5,6 +5,7 @@ import https from "node:https";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { RequestListener } from "node:http";
+import { guardConnections } from "./connection-guard.js";
 
 /** kube-apiserver's webhook client keeps idle connections 90 s (Go's IdleConnTimeout); closing
  * them earlier on our side races with its next POST and fails that call. */
@@ -27,7 +28,10 @@ export interface ServerOptions {
   tls: TlsPair;
   port: number;
   host: string;
+  /** Connections at most (idle ones are closed, oldest first, to admit new ones); see connection-guard.ts. */
   maxConnections: number;
+  /** Connections per client address at most; defaults to maxConnections. */
+  maxConnectionsPerClient?: number;
   /** Overrides for tests that must see a timeout fire quickly. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -59,13 +63,17 @@ export async function startHttpsServer(
     (req, res) => {
       // Responses after SIGTERM close their connection, so the apiserver reconnects to another replica.
       if (shuttingDown) res.setHeader("Connection", "close");
+      if (guard.refuseIfOverflow(req, res)) return;
       listener(req, res);
     },
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  server.maxConnections = options.maxConnections;
+  const guard = guardConnections(server, {
+    maxConnections: options.maxConnections,
+    maxPerClient: options.maxConnectionsPerClient ?? options.maxConnections,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
