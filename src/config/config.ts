@@ -23,6 +23,8 @@ export interface Config {
     certsDir: string;
     maxConnections: number;
     maxConnectionsPerClient: number;
+    /** After SIGTERM: seconds of accepting with /readyz 503 before the drain. */
+    drainDelaySeconds: number;
   };
   cluster: { source: string; readTimeoutMs: number };
   leaderElection: {

@@ -91,6 +91,7 @@ export const CONFIG_SCHEMA = {
         certsDir: { type: "string", minLength: 1, default: "certs" },
         maxConnections: { type: "integer", minimum: 1, default: 1024 },
         maxConnectionsPerClient: { type: "integer", minimum: 1, default: 256 },
+        drainDelaySeconds: { type: "integer", minimum: 0, maximum: 300, default: 5 },
       },
     },
     cluster: {

@@ -18,6 +18,8 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** After shutdown starts, how long an idle keep-alive connection is left for a request already
  * on its way; the apiserver's client notices the close of a connection idle longer than that. */
 const SHUTDOWN_IDLE_GRACE_MS = 1_000;
+/** How long in-flight requests may take to finish once the listener is closed. */
+export const DRAIN_BOUND_MS = 20_000;
 
 export interface TlsPair {
   cert: string | Buffer;
@@ -41,8 +43,12 @@ export interface ServerOptions {
 export interface RunningServer {
   server: https.Server;
   port: number;
-  /** Stop accepting, let in-flight requests finish (bounded by graceMs), then close everything. */
-  shutdown(graceMs?: number): Promise<void>;
+  /**
+   * Not ready at once, still accepting for `acceptForMs` (the endpoint is being removed from the
+   * Service meanwhile), then stop accepting, let in-flight requests finish (bounded by graceMs)
+   * and close everything.
+   */
+  shutdown(graceMs?: number, acceptForMs?: number): Promise<void>;
   isShuttingDown(): boolean;
 }
 
@@ -50,7 +56,10 @@ export async function startHttpsServer(
   listener: RequestListener,
   options: ServerOptions,
 ): Promise<RunningServer> {
+  /** Set at shutdown(): readiness fails from then on. */
   let shuttingDown = false;
+  /** Set once the drain delay is over: the listener is closed, every answer closes its connection. */
+  let closing = false;
   const server = https.createServer(
     {
       cert: options.tls.cert,
@@ -62,7 +71,7 @@ export async function startHttpsServer(
     },
     (req, res) => {
       // Responses after SIGTERM close their connection, so the apiserver reconnects to another replica.
-      if (shuttingDown) res.setHeader("Connection", "close");
+      if (closing) res.setHeader("Connection", "close");
       if (guard.refuseIfOverflow(req, res)) return;
       listener(req, res);
     },
@@ -83,8 +92,14 @@ export async function startHttpsServer(
     });
   });
 
-  const shutdown = (graceMs = 20_000): Promise<void> => {
+  const shutdown = async (graceMs = DRAIN_BOUND_MS, acceptForMs = 0): Promise<void> => {
     shuttingDown = true;
+    // Requests routed to this replica before its endpoint left the Service still arrive, on new
+    // connections and on kept-alive ones: serve them as usual. Closing connections already now
+    // would only make clients reconnect, perhaps to us again, and a connect still in the accept
+    // queue when the listener closes is reset.
+    if (acceptForMs > 0) await new Promise((resolve) => setTimeout(resolve, acceptForMs));
+    closing = true;
     return new Promise((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       const idle = setTimeout(() => server.closeIdleConnections(), Math.min(SHUTDOWN_IDLE_GRACE_MS, graceMs));
