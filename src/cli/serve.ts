@@ -12,7 +12,7 @@ import { KubeClient } from "../cluster/live/kube-client.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
 import { createApp } from "../server/app.js";
-import { startHttpsServer, type TlsPair } from "../server/https.js";
+import { DRAIN_BOUND_MS, startHttpsServer, type TlsPair } from "../server/https.js";
 import { createLogger, type Logger } from "../telemetry/logger.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import type { Command } from "./io.js";
@@ -116,6 +116,7 @@ export const serveCommand: Command = async (args) => {
       port: config.server.port,
       host: config.server.host,
       maxConnections: config.server.maxConnections,
+      maxConnectionsPerClient: config.server.maxConnectionsPerClient,
     },
   );
   // Every replica follows its certificate files (a mounted Secret updates in place).
@@ -137,9 +138,15 @@ export const serveCommand: Command = async (args) => {
   announce(logger, config, running.port);
 
   const stop = (signal: string) => {
-    logger.info({ signal }, "shutting down: no new connections, finishing in-flight requests");
+    // SIGTERM is the kubelet's: accept for drainDelaySeconds while the endpoint leaves the
+    // Service. SIGINT is someone at a terminal: drain at once.
+    const delaySeconds = signal === "SIGTERM" ? config.server.drainDelaySeconds : 0;
+    logger.info(
+      { signal, drainDelaySeconds: delaySeconds },
+      "shutting down: not ready, accepting for the drain delay, then finishing in-flight requests",
+    );
     void (async () => {
-      await running.shutdown();
+      await running.shutdown(DRAIN_BOUND_MS, delaySeconds * 1000);
       serving.certificates?.close();
       selfManaged?.close();
       await live?.stop();

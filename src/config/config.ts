@@ -17,7 +17,15 @@ export interface Config {
   labels: { podOptIn: string; namespaceOptIn: string; nodeEligible: string };
   istio: { policy: IstioPolicy; badVersions: string };
   access: { breakGlassGroups: string[] };
-  server: { port: number; host: string; certsDir: string; maxConnections: number };
+  server: {
+    port: number;
+    host: string;
+    certsDir: string;
+    maxConnections: number;
+    maxConnectionsPerClient: number;
+    /** After SIGTERM: seconds of accepting with /readyz 503 before the drain. */
+    drainDelaySeconds: number;
+  };
   cluster: { source: string; readTimeoutMs: number };
   leaderElection: {
     enabled: boolean;

@@ -90,6 +90,8 @@ export const CONFIG_SCHEMA = {
         host: { type: "string", default: "0.0.0.0" },
         certsDir: { type: "string", minLength: 1, default: "certs" },
         maxConnections: { type: "integer", minimum: 1, default: 1024 },
+        maxConnectionsPerClient: { type: "integer", minimum: 1, default: 256 },
+        drainDelaySeconds: { type: "integer", minimum: 0, maximum: 300, default: 5 },
       },
     },
     cluster: {

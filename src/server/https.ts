@@ -5,6 +5,7 @@ import https from "node:https";
 import tls from "node:tls";
 import type { AddressInfo } from "node:net";
 import type { RequestListener } from "node:http";
+import { guardConnections } from "./connection-guard.js";
 
 /** kube-apiserver's webhook client keeps idle connections 90 s (Go's IdleConnTimeout); closing
  * them earlier on our side races with its next POST and fails that call. */
@@ -17,6 +18,8 @@ const TLS_HANDSHAKE_TIMEOUT_MS = 10_000;
 /** After shutdown starts, how long an idle keep-alive connection is left for a request already
  * on its way; the apiserver's client notices the close of a connection idle longer than that. */
 const SHUTDOWN_IDLE_GRACE_MS = 1_000;
+/** How long in-flight requests may take to finish once the listener is closed. */
+export const DRAIN_BOUND_MS = 20_000;
 
 export interface TlsPair {
   cert: string | Buffer;
@@ -27,7 +30,10 @@ export interface ServerOptions {
   tls: TlsPair;
   port: number;
   host: string;
+  /** Connections at most (idle ones are closed, oldest first, to admit new ones); see connection-guard.ts. */
   maxConnections: number;
+  /** Connections per client address at most; defaults to maxConnections. */
+  maxConnectionsPerClient?: number;
   /** Overrides for tests that must see a timeout fire quickly. */
   headersTimeoutMs?: number;
   requestTimeoutMs?: number;
@@ -37,8 +43,12 @@ export interface ServerOptions {
 export interface RunningServer {
   server: https.Server;
   port: number;
-  /** Stop accepting, let in-flight requests finish (bounded by graceMs), then close everything. */
-  shutdown(graceMs?: number): Promise<void>;
+  /**
+   * Not ready at once, still accepting for `acceptForMs` (the endpoint is being removed from the
+   * Service meanwhile), then stop accepting, let in-flight requests finish (bounded by graceMs)
+   * and close everything.
+   */
+  shutdown(graceMs?: number, acceptForMs?: number): Promise<void>;
   isShuttingDown(): boolean;
 }
 
@@ -46,7 +56,10 @@ export async function startHttpsServer(
   listener: RequestListener,
   options: ServerOptions,
 ): Promise<RunningServer> {
+  /** Set at shutdown(): readiness fails from then on. */
   let shuttingDown = false;
+  /** Set once the drain delay is over: the listener is closed, every answer closes its connection. */
+  let closing = false;
   const server = https.createServer(
     {
       cert: options.tls.cert,
@@ -58,14 +71,18 @@ export async function startHttpsServer(
     },
     (req, res) => {
       // Responses after SIGTERM close their connection, so the apiserver reconnects to another replica.
-      if (shuttingDown) res.setHeader("Connection", "close");
+      if (closing) res.setHeader("Connection", "close");
+      if (guard.refuseIfOverflow(req, res)) return;
       listener(req, res);
     },
   );
   server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
   server.headersTimeout = options.headersTimeoutMs ?? HEADERS_TIMEOUT_MS;
   server.requestTimeout = options.requestTimeoutMs ?? REQUEST_TIMEOUT_MS;
-  server.maxConnections = options.maxConnections;
+  const guard = guardConnections(server, {
+    maxConnections: options.maxConnections,
+    maxPerClient: options.maxConnectionsPerClient ?? options.maxConnections,
+  });
 
   await new Promise<void>((resolve, reject) => {
     server.once("error", reject);
@@ -75,8 +92,14 @@ export async function startHttpsServer(
     });
   });
 
-  const shutdown = (graceMs = 20_000): Promise<void> => {
+  const shutdown = async (graceMs = DRAIN_BOUND_MS, acceptForMs = 0): Promise<void> => {
     shuttingDown = true;
+    // Requests routed to this replica before its endpoint left the Service still arrive, on new
+    // connections and on kept-alive ones: serve them as usual. Closing connections already now
+    // would only make clients reconnect, perhaps to us again, and a connect still in the accept
+    // queue when the listener closes is reset.
+    if (acceptForMs > 0) await new Promise((resolve) => setTimeout(resolve, acceptForMs));
+    closing = true;
     return new Promise((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       const idle = setTimeout(() => server.closeIdleConnections(), Math.min(SHUTDOWN_IDLE_GRACE_MS, graceMs));

@@ -172,7 +172,11 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
         writeFileSync(file, (configMap["data"] as Record<string, string>)["config.yaml"]!);
         const config = loadConfig({ file, env: {} });
         const service = find(manifests, "Service");
-        expect(config.server).toMatchObject({ port: 8443, certsDir: "/etc/cvm-admission/tls" });
+        expect(config.server).toMatchObject({
+          port: 8443,
+          certsDir: "/etc/cvm-admission/tls",
+          drainDelaySeconds: 5,
+        });
         expect(config.certificates).toMatchObject({
           serviceName: service.metadata.name,
           namespace,
@@ -476,6 +480,18 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
       expect(find(manifests, "Service")["spec"]).toMatchObject({
         ports: [{ name: "https", port: 443, targetPort: "https" }],
       });
+    });
+
+    it("gives SIGTERM the drain delay, the 20 s drain and 5 s to exit, and refuses a shorter grace period", () => {
+      expect(podSpec["terminationGracePeriodSeconds"]).toBe(30);
+      const longer = render(r, { values: { drainDelaySeconds: 15, terminationGracePeriodSeconds: 40 } });
+      const config = parseYaml(
+        (find(longer, "ConfigMap")["data"] as Record<string, string>)["config.yaml"]!,
+      ) as { server: { drainDelaySeconds: number } };
+      expect(config.server.drainDelaySeconds).toBe(15);
+      expect(renderError(r, { values: { drainDelaySeconds: 15 } })).toMatch(
+        /terminationGracePeriodSeconds must be at least drainDelaySeconds \+ 25 = 40/,
+      );
     });
 
     it("is hardened: restricted securityContext, read-only root, resources, priority class, spread, 2 replicas with a PDB", () => {

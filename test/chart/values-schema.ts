@@ -65,7 +65,9 @@ export function buildValuesSchema(): unknown {
         enabled: { type: "boolean" },
         minAvailable: { type: ["integer", "string"] },
       }),
+      // At least drainDelaySeconds + the drain bound + 5 (the template refuses less).
       terminationGracePeriodSeconds: { type: "integer", minimum: 0 },
+      drainDelaySeconds: CONFIG_SCHEMA.properties.server.properties.drainDelaySeconds,
       service: obj({ port: { type: "integer", minimum: 1, maximum: 65535 } }),
       webhook: obj({
         excludedNamespaces: {

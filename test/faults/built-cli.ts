@@ -35,8 +35,8 @@ export interface CliServer {
   output(): string;
 }
 
-/** Starts `serve` on a free loopback port with a throwaway certificate set. */
-export async function startCliServer(): Promise<CliServer> {
+/** Starts `serve` on a free loopback port with a throwaway certificate set; `env` adds settings. */
+export async function startCliServer(env: Record<string, string> = {}): Promise<CliServer> {
   const tls = await testTlsPair();
   const certsDir = mkdtempSync(join(tmpdir(), "cvm-faults-"));
   writeFileSync(join(certsDir, "ca.crt"), tls.ca);
@@ -44,7 +44,12 @@ export async function startCliServer(): Promise<CliServer> {
   writeFileSync(join(certsDir, "tls.key"), tls.key);
   const child = spawn(process.execPath, [MAIN, "serve", "--port", "0", "--certs-dir", certsDir], {
     cwd: ROOT,
-    env: { ...process.env, CVM_ADMISSION_SERVER_HOST: "127.0.0.1", CVM_ADMISSION_LOGGING_LEVEL: "warn" },
+    env: {
+      ...process.env,
+      CVM_ADMISSION_SERVER_HOST: "127.0.0.1",
+      CVM_ADMISSION_LOGGING_LEVEL: "warn",
+      ...env,
+    },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
