@@ -186,6 +186,30 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
     );
   });
 
+  it("refuses a binding through the legacy POST /bindings as through pods/binding", async () => {
+    await core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-legacy") });
+    const answer = await refused(
+      core.createNamespacedBinding({
+        namespace: WORKSPACES,
+        body: {
+          metadata: { name: "cvm-legacy" },
+          target: { apiVersion: "v1", kind: "Node", name: "node-old" },
+        },
+      }),
+    );
+    expect(answer).toMatchObject({ code: 403, message: expect.stringMatching(/node-old.*4\.14/) });
+    await core.createNamespacedBinding({
+      namespace: WORKSPACES,
+      body: {
+        metadata: { name: "cvm-legacy" },
+        target: { apiVersion: "v1", kind: "Node", name: "node-new" },
+      },
+    });
+    expect((await core.readNamespacedPod({ name: "cvm-legacy", namespace: WORKSPACES })).spec?.nodeName).toBe(
+      "node-new",
+    );
+  });
+
   it("refuses a CVM pod created straight onto an ineligible node (spec.nodeName)", async () => {
     const answer = await refused(
       core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-2", { nodeName: "node-old" }) }),
