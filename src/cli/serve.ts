@@ -135,6 +135,18 @@ export const serveCommand: Command = async (args) => {
           logger,
         })
       : undefined;
+  // The pass at start finds no leader while the election is still under way (a Lease held by a
+  // predecessor lasts its whole duration): winning the lease later runs a pass at once, not an
+  // interval later, so the Secret and caBundle of a new install do not wait a minute.
+  const offLeading =
+    selfManaged &&
+    elector?.onStartedLeading(() => {
+      selfManaged
+        .reconcile()
+        .catch((err: Error) =>
+          logger.warn({ err: err.message }, "self-managed certificates: pass on taking the lease failed"),
+        );
+    });
   announce(logger, config, running.port);
 
   const stop = (signal: string) => {
@@ -148,6 +160,7 @@ export const serveCommand: Command = async (args) => {
     void (async () => {
       await running.shutdown(DRAIN_BOUND_MS, delaySeconds * 1000);
       serving.certificates?.close();
+      offLeading?.();
       selfManaged?.close();
       await live?.stop();
       logger.info("shut down cleanly");

@@ -278,7 +278,7 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
         ),
       );
       expect(byOperation).toEqual({
-        CREATE: ["pods", "pods/binding"],
+        CREATE: ["bindings", "pods", "pods/binding"],
         UPDATE: ["pods", "pods/ephemeralcontainers", "pods/resize"],
         CONNECT: ["pods/attach", "pods/exec", "pods/portforward", "pods/proxy"],
       });

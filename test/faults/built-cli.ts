@@ -42,14 +42,24 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
   writeFileSync(join(certsDir, "ca.crt"), tls.ca);
   writeFileSync(join(certsDir, "tls.crt"), tls.cert);
   writeFileSync(join(certsDir, "tls.key"), tls.key);
-  const child = spawn(process.execPath, [MAIN, "serve", "--port", "0", "--certs-dir", certsDir], {
+  const server = await startServe(["--port", "0", "--certs-dir", certsDir], {
+    CVM_ADMISSION_LOGGING_LEVEL: "warn",
+    ...env,
+  });
+  return { ...server, ca: tls.ca };
+}
+
+/**
+ * Starts `serve ARGS` on loopback with the environment plus `env`; resolves once it announces its
+ * port (at most 20 s, else it is killed), rejects if it exits before.
+ */
+export async function startServe(
+  args: string[],
+  env: Record<string, string>,
+): Promise<Omit<CliServer, "ca">> {
+  const child = spawn(process.execPath, [MAIN, "serve", ...args], {
     cwd: ROOT,
-    env: {
-      ...process.env,
-      CVM_ADMISSION_SERVER_HOST: "127.0.0.1",
-      CVM_ADMISSION_LOGGING_LEVEL: "warn",
-      ...env,
-    },
+    env: { ...process.env, CVM_ADMISSION_SERVER_HOST: "127.0.0.1", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
@@ -57,7 +67,10 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
   child.stderr!.on("data", (d: Buffer) => (output += d.toString()));
   const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
   const port = await new Promise<number>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`serve did not start within 20 s:\n${output}`)), 20_000);
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL"); // the caller has no handle on it yet
+      reject(new Error(`serve did not start within 20 s:\n${output}`));
+    }, 20_000);
     const onData = () => {
       const match = output.match(/serving https:\/\/127\.0\.0\.1:(\d+)/);
       if (match) {
@@ -67,7 +80,10 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
       }
     };
     child.stderr!.on("data", onData);
-    void exited.then((code) => reject(new Error(`serve exited with ${code} before serving:\n${output}`)));
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`serve exited with ${code} before serving:\n${output}`));
+    });
   });
-  return { child, port, ca: tls.ca, exited, output: () => output };
+  return { child, port, exited, output: () => output };
 }

@@ -1,6 +1,11 @@
-// A fake Kubernetes apiserver on loopback HTTPS. It stands in for the real apiserver because none
-// can run here; it speaks the parts of the protocol our live cluster code uses, as the apiserver
-// does: paged lists with resourceVersion and continue tokens, chunked watch streams from a
+// A fake Kubernetes apiserver on loopback HTTPS, for what a real one cannot be made to do on cue.
+// The real flows run against kube-mini in test/e2e (a real apiserver on etcd, $KUBE_MINI); this
+// fake stays for: a watch dropped or stalled mid-stream while the server lives on, slow answers
+// and failing requests (500) at chosen moments, a server that expires every watch right after a
+// relist, a RuntimeClass (node.k8s.io, which kube-mini does not serve), and a record of every
+// request, so tests can say what our code sent (each node written once, metadata only, one
+// direct read on a miss). It speaks the parts of the protocol our live cluster code uses, as the
+// apiserver does: paged lists with resourceVersion and continue tokens, chunked watch streams from a
 // resourceVersion (ADDED/MODIFIED/DELETED, label selectors with objects entering and leaving
 // them, BOOKMARK events when asked for, ERROR 410 Expired once history is compacted), GET, POST,
 // PUT with optimistic concurrency (409 Conflict), merge PATCH and DELETE, bearer-token auth.

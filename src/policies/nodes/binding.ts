@@ -66,18 +66,21 @@ function bindingTarget(object: unknown): { namespace?: string; name?: string; no
   };
 }
 
+/** pods/binding, or the legacy POST /namespaces/NS/bindings (deprecated, still served): the same
+ * Binding, which kube-apiserver's admission sees as resource "bindings" without a subresource. */
+function isBinding({ resource, subResource }: PolicyContext["request"]): boolean {
+  return resource.resource === "pods"
+    ? subResource === "binding"
+    : resource.resource === "bindings" && !subResource;
+}
+
 /**
- * pods/binding CREATE: deny a CVM pod's binding to a node that is not eligible (or not known).
+ * Binding CREATE: deny a CVM pod's binding to a node that is not eligible (or not known).
  * Synchronous up to the cache lookups, so a binding to an eligible node makes no promise.
  */
 export const denyBindingToIneligibleNode: Validator = (ctx) => {
   const { request } = ctx;
-  if (
-    request.operation !== "CREATE" ||
-    request.resource.resource !== "pods" ||
-    request.subResource !== "binding"
-  )
-    return allow();
+  if (request.operation !== "CREATE" || !isBinding(request)) return allow();
   const target = bindingTarget(request.object);
   const namespace = request.namespace || target.namespace || "";
   const podName = request.name || target.name || "";

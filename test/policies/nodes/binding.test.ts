@@ -134,6 +134,18 @@ describe("pods/binding CREATE", () => {
     expect(reason).toMatch(/"windows".*"10\.0\.17763\.7009".*not Linux.*5\.4/);
   });
 
+  it("judges the legacy POST /bindings (resource bindings, no subresource) the same way", async () => {
+    const legacy = (podName: string, node: string) => {
+      const request = bindingRequest(podName, node);
+      return denyBindingToIneligibleNode(
+        ctx({ ...request, resource: { ...request.resource, resource: "bindings" }, subResource: undefined }),
+      );
+    };
+    expect(reasonsOf(await legacy("vm", DEBIAN_4_19))[0]).toContain(`node ${DEBIAN_4_19}`);
+    expect((await legacy("vm", ELIGIBLE)).allowed).toBe(true);
+    expect((await legacy("web", DEBIAN_4_19)).allowed).toBe(true);
+  });
+
   it("allows a CVM pod's binding to an eligible node", async () => {
     expect((await bind("vm", ELIGIBLE)).allowed).toBe(true);
   });
