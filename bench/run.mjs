@@ -8,7 +8,9 @@
 //   npm run bench [-- --quick] [--body cvm-pod ...] [--loadgen wrk|autocannon] [--no-cache]
 //                 [--profile] [--strict]
 //   --quick     short phases (1 s warm-up, 4 s saturation, 4 s at 300 req/s), one round: a smoke run
-//   --body N    only these bodies (cvm-pod, plain-pod, big-pod, binding-review, exec-review)
+//   --body N    only these bodies (cvm-pod, plain-pod, big-pod, binding-review, exec-review), or
+//               the memory worst case huge-pod-x8 (8 concurrent ~2.7 MB CVM pods); alone:
+//               npm run bench -- --body huge-pod-x8 --no-cache
 //   --loadgen   saturation load generator; default wrk, autocannon when wrk is not installed
 //   --no-cache  skip the node-cache cases
 //   --profile   run our server under `node --cpu-prof` and print its hottest functions
@@ -34,6 +36,7 @@ import { checkAnswer, BODIES } from "./lib/bodies.mjs";
 import { renderReport, evaluateTargets } from "./lib/report.mjs";
 import { hottestFunctions } from "./lib/profile.mjs";
 import { runNodeCacheCases } from "./lib/node-cache.mjs";
+import { concurrentLargeBodies } from "./lib/large-bodies.mjs";
 
 const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const { values: opts } = parseArgs({
@@ -222,7 +225,15 @@ async function startAnswerFloor(body, answerText) {
   return answerFloor;
 }
 
-const results = { machine: machine(), loadgen, phases, rounds: ROUNDS, bodies: [], nodeCache: null };
+const results = {
+  machine: machine(),
+  loadgen,
+  phases,
+  rounds: ROUNDS,
+  bodies: [],
+  largeBodies: null,
+  nodeCache: null,
+};
 let exitCode = 0;
 try {
   await waitForHttps(`https://127.0.0.1:${FLOOR_PORT}/`, ca);
@@ -257,6 +268,22 @@ try {
     row.floor = { saturation: row.ours.floorSaturation, ...(await latencyOf(floor, body, file)) };
     Object.assign(row.ours, { check, answer: answer.text, ...(await latencyOf(ours, body, file)) });
     results.bodies.push(row);
+  }
+  if (!opts.body || opts.body.includes("huge-pod-x8")) {
+    // Generated, not kept in the repository (2.7 MB); deterministic like the other bodies.
+    const hugeFile = join(OUT, "huge-pod.json");
+    const made = spawnSync(process.execPath, [join(ROOT, "bench/bodies/gen-bodies.mjs"), "--huge", hugeFile]);
+    if (made.status !== 0) throw new Error(`gen-bodies --huge failed: ${made.stderr}`);
+    log("large bodies: 8 concurrent ~2.7 MB CVM pods, 5 rounds");
+    results.largeBodies = await concurrentLargeBodies({
+      url: `https://127.0.0.1:${OURS_PORT}/mutate`,
+      ca,
+      pid: ours.pid,
+      bodyText: readFileSync(hugeFile, "utf8"),
+      concurrency: 8,
+      rounds: 5,
+      log,
+    });
   }
   if (!opts["no-cache"]) {
     log("node cache: 5,000 nodes listed, 10,000 watch events");

@@ -6,6 +6,7 @@ import type { RequestListener } from "node:http";
 import express, { type NextFunction, type Request, type Response } from "express";
 import type { AdmissionDeps } from "../admission/dispatch.js";
 import { registry } from "../telemetry/metrics.js";
+import { LargeBodyGate } from "./large-body-gate.js";
 import { reviewEndpoint, sendJson } from "./review-endpoint.js";
 
 export { MAX_BODY_BYTES } from "./review-endpoint.js";
@@ -41,9 +42,11 @@ export function createApp(deps: AppDeps): RequestListener {
     sendJson(res, 500, { error: "internal error" });
   });
 
+  // Both webhooks share one budget for large bodies: it bounds the process, not a route.
+  const gate = new LargeBodyGate();
   const reviews = new Map([
-    ["/mutate", reviewEndpoint("mutate", deps)],
-    ["/validate", reviewEndpoint("validate", deps)],
+    ["/mutate", reviewEndpoint("mutate", deps, gate)],
+    ["/validate", reviewEndpoint("validate", deps, gate)],
   ]);
   return (req, res) => {
     // The apiserver calls the webhook URL with a query (?timeout=10s): match the path alone.

@@ -8,9 +8,11 @@
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { admit, type AdmissionDeps, type Webhook } from "../admission/dispatch.js";
-import { reviewJson } from "../admission/response.js";
+import { reviewJson, toReview } from "../admission/response.js";
 import { checkReview } from "../admission/review.js";
+import { ADMISSION_V1, ADMISSION_V1BETA1 } from "../admission/types.js";
 import { badRequests } from "../telemetry/admission-metrics.js";
+import { LARGE_BODY_BYTES, requestTimeoutMs, type LargeBodyGate } from "./large-body-gate.js";
 
 /** Larger than any object etcd stores (1.5 MiB) with room for oldObject; DESIGN §2. */
 export const MAX_BODY_BYTES = 7 * 1024 * 1024;
@@ -116,16 +118,65 @@ async function answer(webhook: Webhook, deps: AdmissionDeps, res: ServerResponse
   sendJsonText(res, 200, reviewJson(review instanceof Promise ? await review : review));
 }
 
-export function reviewEndpoint(webhook: Webhook, deps: AdmissionDeps) {
+/** Calls `done` with the body's first `bytes` (or all of a shorter body); the rest is left unread. */
+function readHead(req: IncomingMessage, bytes: number, done: (head: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  const finish = () => {
+    req.off("data", onData);
+    req.off("end", finish);
+    done(Buffer.concat(chunks, size));
+  };
+  const onData = (chunk: Buffer) => {
+    chunks.push(chunk);
+    size += chunk.length;
+    if (size >= bytes) finish();
+  };
+  req.on("data", onData);
+  req.on("end", finish);
+}
+
+const BUSY_MESSAGE = "cvm-admission is busy deciding other large requests; retry";
+
+/**
+ * The decided "retry" answer to a large body that could not be decided in time (large-body-gate.ts).
+ * Its uid is read from the body's head, where the apiserver writes request.uid, without reading or
+ * parsing the whole body (the work being avoided); a body whose head does not name it gets a plain 429.
+ */
+function answerBusy(req: IncomingMessage, res: ServerResponse, deps: AdmissionDeps): void {
+  readHead(req, 4096, (bytes) => {
+    const head = bytes.toString("latin1");
+    const uid = /"request"\s*:\s*\{\s*"uid"\s*:\s*"([^"\\]{1,128})"/.exec(head)?.[1];
+    deps.logger.warn({ bytes: req.headers["content-length"], uid }, "large review body answered busy (429)");
+    if (uid === undefined) return sendError(res, 429, "busy", BUSY_MESSAGE);
+    const apiVersion = head.includes(`"apiVersion":"${ADMISSION_V1BETA1}"`)
+      ? ADMISSION_V1BETA1
+      : ADMISSION_V1;
+    const status = { code: 429, reason: "TooManyRequests", message: BUSY_MESSAGE };
+    sendJsonText(res, 200, reviewJson(toReview(apiVersion, { uid, allowed: false, status })));
+  });
+}
+
+export function reviewEndpoint(webhook: Webhook, deps: AdmissionDeps, gate: LargeBodyGate) {
+  const decide = (res: ServerResponse, body: Buffer | undefined) =>
+    void answer(webhook, deps, res, body).catch((err: unknown) => {
+      // A bug outside the policies (those are answered inside admit).
+      deps.logger.error({ err }, "unexpected server error");
+      if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: "internal error" });
+    });
   return (req: IncomingMessage, res: ServerResponse): void => {
+    const arrivedAt = performance.now();
     const refusal = refuseByHeaders(req);
     if (refusal) return sendError(res, ...refusal);
-    readBody(req, (body) => {
-      answer(webhook, deps, res, body).catch((err: unknown) => {
-        // A bug outside the policies (those are answered inside admit).
-        deps.logger.error({ err }, "unexpected server error");
-        if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: "internal error" });
-      });
+    // The apiserver always sends Content-Length: a large body waits for its share of the budget
+    // before it is read, so waiting bodies hold no memory (TCP holds them back at the client).
+    const declared = Number(req.headers["content-length"]);
+    if (!(declared > LARGE_BODY_BYTES)) return readBody(req, (body) => decide(res, body));
+    void gate.admit(declared, arrivedAt, requestTimeoutMs(req.url)).then((release) => {
+      if (!release) return answerBusy(req, res, deps);
+      // Released when the answer is written or the client is gone, whichever comes first.
+      res.once("close", release);
+      readBody(req, (body) => decide(res, body));
     });
   };
 }
