@@ -1,15 +1,14 @@
 // No stack trace for a user's mistake: one line naming the problem, exit 2. The port-in-use case
 // runs the built binary, so what is checked is exactly what an operator sees.
 
-import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { createServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ensureBuilt } from "../faults/built-cli.js";
 import { runCli } from "../support/cli.js";
+import { spawnServe } from "./serve-process.js";
 
 function file(name: string, text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "cvm-errors-")), name);
@@ -83,25 +82,10 @@ describe("serve", () => {
     await new Promise<void>((resolve) => blocker.listen(0, "127.0.0.1", resolve));
     const port = (blocker.address() as AddressInfo).port;
     const certsDir = mkdtempSync(join(tmpdir(), "cvm-certs-"));
-    mkdirSync(certsDir, { recursive: true });
     try {
-      const root = fileURLToPath(new URL("../../", import.meta.url));
-      const child = spawn(
-        process.execPath,
-        [join(root, "dist/cli/main.js"), "serve", "--port", String(port), "--certs-dir", certsDir],
-        {
-          cwd: root,
-          env: {
-            ...process.env,
-            CVM_ADMISSION_SERVER_HOST: "127.0.0.1",
-            CVM_ADMISSION_LOGGING_LEVEL: "warn",
-          },
-          stdio: ["ignore", "ignore", "pipe"],
-        },
-      );
-      let stderr = "";
-      child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
-      const status = await new Promise<number | null>((resolve) => child.once("exit", resolve));
+      const serve = spawnServe(["--port", String(port), "--certs-dir", certsDir]);
+      const status = await serve.exited;
+      const stderr = serve.stderr();
       expectOneLine(
         { status: status ?? -1, stderr },
         new RegExp(
