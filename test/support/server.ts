@@ -44,7 +44,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const view = options.view ?? new FileClusterView(options.objects ?? [], config);
   const tls = await testTlsPair();
   const running = await startHttpsServer(
-    createApp({ view, config, logger: options.logger ?? silentLogger, isReady: () => !running.isShuttingDown() }),
+    createApp({
+      view,
+      config,
+      logger: options.logger ?? silentLogger,
+      isReady: () => !running.isShuttingDown(),
+    }),
     { tls, port: 0, host: "127.0.0.1", maxConnections: 256 },
   );
   const agent = new Agent({ keepAlive: true, ca: tls.ca });
