@@ -75,7 +75,8 @@ let validateAll: ReturnType<typeof ajv.compile> | undefined;
  */
 export function podShapeProblems(value: unknown): string[] {
   const single = podShapeProblem(value);
-  if (single === undefined || !isObject(value) || single.startsWith("is a ")) return single ? [single] : [];
+  if (single === undefined) return [];
+  if (!isObject(value) || (value["kind"] !== undefined && value["kind"] !== "Pod")) return [single];
   validateAll ??= addFormats(new Ajv({ allErrors: true, strict: false })).compile(
     withoutUnknownFieldRejection(podSchema) as object,
   );

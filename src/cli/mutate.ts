@@ -82,7 +82,8 @@ function jsonBytes(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
 }
 
-interface Judge {
+/** What judging needs, and the count that numbers the reviews' uids. */
+interface Judging {
   deps: Parameters<typeof admit>[2];
   config: Config;
   io: CliIO;
@@ -90,7 +91,7 @@ interface Judge {
 }
 
 /** Admits one object's pod and reports what a user should know on stderr. */
-async function judge(judge: Judge, raw: unknown, where: string): Promise<Outcome> {
+async function judge(judging: Judging, raw: unknown, where: string): Promise<Outcome> {
   if (typeof raw !== "object" || raw === null || Array.isArray(raw))
     return { where, object: "(not an object)", invalid: [`expected an object, got ${JSON.stringify(raw)}`] };
   const kind = (raw as KubeObject).kind ?? inferredKind(raw);
@@ -106,8 +107,8 @@ async function judge(judge: Judge, raw: unknown, where: string): Promise<Outcome
   const problems = podShapeProblems(pod);
   if (problems.length > 0) return { where, object, invalid: problems.map((p) => prefix + p) };
 
-  const say = (what: string, text: string) => judge.io.stderr(`${what}: ${where}: ${object}: ${text}\n`);
-  const optIn = judge.config.labels.podOptIn;
+  const say = (what: string, text: string) => judging.io.stderr(`${what}: ${where}: ${object}: ${text}\n`);
+  const optIn = judging.config.labels.podOptIn;
   if (pod.metadata?.labels?.[optIn] !== "true")
     say(
       "note",
@@ -121,7 +122,7 @@ async function judge(judge: Judge, raw: unknown, where: string): Promise<Outcome
     );
 
   pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [optIn]: "true" } };
-  const review = await admit("mutate", reviewFor(pod, judge.count++), judge.deps);
+  const review = await admit("mutate", reviewFor(pod, judging.count++), judging.deps);
   const response = review.response as AdmissionResponse;
   for (const warning of response.warnings ?? []) say("warning", warning);
   if (!response.allowed) {
@@ -149,7 +150,7 @@ interface JudgedDocument {
   output: unknown;
 }
 
-async function judgeDocument(j: Judge, doc: SourceDocument): Promise<JudgedDocument> {
+async function judgeDocument(judging: Judging, doc: SourceDocument): Promise<JudgedDocument> {
   const value = doc.value as { kind?: unknown; items?: unknown };
   const isList =
     !Array.isArray(value) &&
@@ -159,7 +160,7 @@ async function judgeDocument(j: Judge, doc: SourceDocument): Promise<JudgedDocum
     Array.isArray(value.items);
   const items = Array.isArray(value) ? value : isList ? (value.items as unknown[]) : undefined;
   if (items === undefined) {
-    const outcome = await judge(j, doc.value, doc.where);
+    const outcome = await judge(judging, doc.value, doc.where);
     return { source: doc, outcomes: [outcome], output: outcome.output };
   }
   const outcomes: Outcome[] = [];
@@ -171,7 +172,7 @@ async function judgeDocument(j: Judge, doc: SourceDocument): Promise<JudgedDocum
       itemKind && typeof item === "object" && item !== null && !("kind" in item)
         ? { kind: itemKind, ...item }
         : item;
-    outcomes.push(await judge(j, typed, `${doc.where}: ${isList ? "items" : ""}[${i}]`));
+    outcomes.push(await judge(judging, typed, `${doc.where}: ${isList ? "items" : ""}[${i}]`));
   }
   const kept = outcomes.flatMap((o) => (o.output === undefined ? [] : [o.output]));
   return { source: doc, outcomes, output: isList ? { ...value, items: kept } : kept };
@@ -245,9 +246,9 @@ export const mutateCommand = defineCommand(
     const source = values.file === "-" ? "stdin" : values.file;
     const documents = parseDocuments(readInput(values.file, "-f"), source);
 
-    const j: Judge = { deps, config, io, count: 0 };
+    const judging: Judging = { deps, config, io, count: 0 };
     const judged: JudgedDocument[] = [];
-    for (const doc of documents) judged.push(await judgeDocument(j, doc));
+    for (const doc of documents) judged.push(await judgeDocument(judging, doc));
     const outcomes = judged.flatMap((d) => d.outcomes);
     if (outcomes.length === 0) throw new UsageError(`input: ${source} holds no objects`);
     const invalid = outcomes.filter((o) => o.invalid !== undefined);
