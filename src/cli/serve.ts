@@ -26,6 +26,8 @@ import { loadKubeConfig } from "./kube-config.js";
 
 interface ServeFlags {
   config?: string | undefined;
+  kubeconfig?: string | undefined;
+  context?: string | undefined;
   port?: string | undefined;
   "cluster-view"?: string | undefined;
   "certs-dir"?: string | undefined;
@@ -41,6 +43,12 @@ function resolveConfig(values: ServeFlags): Config {
   }
   if (values["cluster-view"] !== undefined) config.cluster.source = values["cluster-view"];
   if (values["certs-dir"] !== undefined) config.server.certsDir = values["certs-dir"];
+  // Silently serving the embedded view to someone who named a cluster would be worse than refusing.
+  if ((values.kubeconfig ?? values.context) !== undefined && config.cluster.source !== "live")
+    throw new UsageError(
+      `serve: --kubeconfig and --context read a cluster, but cluster.source is ${config.cluster.source} ` +
+        "(set cluster.source: live or CVM_ADMISSION_CLUSTER_SOURCE=live)",
+    );
   return config;
 }
 

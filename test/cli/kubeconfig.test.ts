@@ -81,3 +81,14 @@ describe("commands that read a cluster", () => {
     expect(missing.stderr).toMatch(/^cvm-admission: cannot read kubeconfig \/nonexistent\/config: .*\n$/);
   });
 });
+
+describe("serve", () => {
+  it("refuses --context when the configuration does not read a cluster, instead of ignoring it", async () => {
+    const result = await runCli(["serve", "--context", "prod", "--port", "0"]);
+    expect(result.status).toBe(2);
+    expect(result.stderr).toBe(
+      "cvm-admission: serve: --kubeconfig and --context read a cluster, but cluster.source is embedded " +
+        "(set cluster.source: live or CVM_ADMISSION_CLUSTER_SOURCE=live)\n",
+    );
+  });
+});
