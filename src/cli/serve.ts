@@ -73,11 +73,15 @@ async function firstServingPair(config: Config, development: boolean, logger: Lo
 /** What keeps a fresh server from being ready, and what to do about it; undefined when nothing does. */
 function notReadyBecause(config: Config, placeholder: boolean): string | undefined {
   const dir = config.server.certsDir;
+  if (placeholder && config.cluster.source === "live")
+    return (
+      `NOT READY: no usable serving certificate in ${dir} yet; /readyz answers 503 until the certificate\n` +
+      `Secret mounted there is filled (certificates.mode: ${config.certificates.mode}); it is picked up without a restart.\n`
+    );
   if (placeholder)
     return (
       `NOT READY: no usable serving certificate in ${dir}; /readyz answers 503 and the apiserver will not trust it.\n` +
-      `Run: cvm-admission certs generate --out ${dir}   (or mount the certificate Secret there); ` +
-      `the files are picked up without a restart.\n`
+      `Run: cvm-admission certs generate --out ${dir}   (the files are picked up without a restart)\n`
     );
   if (config.cluster.source === "live")
     return "Not ready until the cluster caches have synced: /readyz answers 503 until then.\n";
