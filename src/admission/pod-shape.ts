@@ -64,3 +64,36 @@ export function podShapeProblem(value: unknown): string | undefined {
   checked.set(value, problem);
   return problem;
 }
+
+let validateAll: ReturnType<typeof ajv.compile> | undefined;
+
+/**
+ * Every field of a pod with the wrong type, for the CLI (the webhook answers with the first one).
+ * ajv reports a nullable field once per branch ("must be object", "must be null", "must match a
+ * schema in anyOf"): per field, the types it may have are merged into one message, and a field
+ * whose only fault is deeper inside is left to the deeper message.
+ */
+export function podShapeProblems(value: unknown): string[] {
+  const single = podShapeProblem(value);
+  if (single === undefined) return [];
+  if (!isObject(value) || (value["kind"] !== undefined && value["kind"] !== "Pod")) return [single];
+  validateAll ??= addFormats(new Ajv({ allErrors: true, strict: false })).compile(
+    withoutUnknownFieldRejection(podSchema) as object,
+  );
+  validateAll(value);
+  const byField = new Map<string, { types: Set<string>; other: string[] }>();
+  for (const error of validateAll.errors ?? []) {
+    const field = byField.get(error.instancePath) ?? { types: new Set(), other: [] };
+    byField.set(error.instancePath, field);
+    if (error.keyword === "type")
+      [error.params["type"]].flat().forEach((type) => type !== "null" && field.types.add(String(type)));
+    else if (error.keyword !== "anyOf" && error.keyword !== "oneOf")
+      field.other.push(error.message ?? "is invalid");
+  }
+  return [...byField].flatMap(([pointer, { types, other }]) => {
+    const name = fieldPath(pointer) || "the pod";
+    return [...(types.size > 0 ? [`must be ${[...types].join(" or ")}`] : []), ...other].map(
+      (m) => `${name} ${m}`,
+    );
+  });
+}

@@ -6,8 +6,8 @@ import { readFileSync } from "node:fs";
 import { platform, release } from "node:os";
 import { loadConfig } from "../config/load.js";
 import { judgeKernel, type NodeOsInfo } from "../policies/nodes/kernel.js";
-import { parseCommandArgs } from "./args.js";
-import type { Command } from "./io.js";
+import { defineCommand } from "./args.js";
+import { CONFIG_FLAG } from "./flags.js";
 
 /** This machine as the kubelet would report it in status.nodeInfo. */
 function thisMachine(): NodeOsInfo {
@@ -21,26 +21,50 @@ function thisMachine(): NodeOsInfo {
   return { operatingSystem: os, kernelVersion: release(), osImage };
 }
 
-export const checkNodeCommand: Command = async (args, io) => {
-  const { values } = parseCommandArgs("check-node", args, {
-    kernel: { type: "string" },
-    os: { type: "string" },
-    "os-image": { type: "string" },
-    config: { type: "string" },
-  });
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
-  // An explicit --kernel '' is judged as given (unparseable), never replaced by this machine's.
-  const base: NodeOsInfo =
-    values.kernel === undefined
-      ? thisMachine()
-      : { kernelVersion: values.kernel, operatingSystem: "", osImage: "" };
-  const info: NodeOsInfo = {
-    ...base,
-    ...(values.os === undefined ? {} : { operatingSystem: values.os }),
-    ...(values["os-image"] === undefined ? {} : { osImage: values["os-image"] }),
-  };
-  const judgement = judgeKernel(info, config.kernel.minimum);
-  io.stdout(`${judgement.verdict}: ${judgement.reason}\n`);
-  for (const warning of judgement.warnings) io.stdout(`warning: ${warning}\n`);
-  return judgement.verdict === "eligible" ? 0 : 1;
-};
+export const checkNodeCommand = defineCommand(
+  {
+    name: "check-node",
+    description: "Judge a kernel as a node reports it (this machine by default): can it run CVMs?",
+    usage: "[flags]",
+    flags: {
+      kernel: {
+        type: "string",
+        value: "STRING",
+        help: "a node's status.nodeInfo.kernelVersion (default: uname -r)",
+      },
+      os: {
+        type: "string",
+        value: "NAME",
+        help: "its operatingSystem (default: this machine's; empty is Linux)",
+      },
+      "os-image": { type: "string", value: "NAME", help: "its osImage, for the softer sysbox warnings" },
+      config: CONFIG_FLAG,
+    },
+    examples: [
+      "cvm-admission check-node",
+      "cvm-admission check-node --kernel 5.15.0-1057-azure --os-image 'Ubuntu 22.04.4 LTS'",
+    ],
+    exitCodes: {
+      0: "eligible",
+      1: "not eligible (below the minimum, not Linux, unparseable)",
+      2: "usage error",
+    },
+  },
+  async (values, io) => {
+    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    // An explicit --kernel '' is judged as given (unparseable), never replaced by this machine's.
+    const base: NodeOsInfo =
+      values.kernel === undefined
+        ? thisMachine()
+        : { kernelVersion: values.kernel, operatingSystem: "", osImage: "" };
+    const info: NodeOsInfo = {
+      ...base,
+      ...(values.os === undefined ? {} : { operatingSystem: values.os }),
+      ...(values["os-image"] === undefined ? {} : { osImage: values["os-image"] }),
+    };
+    const judgement = judgeKernel(info, config.kernel.minimum);
+    io.stdout(`${judgement.verdict}: ${judgement.reason}\n`);
+    for (const warning of judgement.warnings) io.stdout(`warning: ${warning}\n`);
+    return judgement.verdict === "eligible" ? 0 : 1;
+  },
+);

@@ -2,14 +2,23 @@
 
 import { stringify } from "yaml";
 import { loadConfig } from "../config/load.js";
-import { parseCommandArgs, UsageError } from "./args.js";
-import type { Command } from "./io.js";
+import { defineCommand } from "./args.js";
+import { CONFIG_FLAG } from "./flags.js";
 
-export const configCommand: Command = async (args, io) => {
-  const [action, ...rest] = args;
-  if (action !== "print")
-    throw new UsageError(`config: unknown action ${JSON.stringify(action ?? "")} (use: config print)`);
-  const { values } = parseCommandArgs("config print", rest, { config: { type: "string" } });
-  io.stdout(stringify(loadConfig(values.config === undefined ? {} : { file: values.config })));
-  return 0;
-};
+export const configCommand = defineCommand(
+  {
+    name: "config print",
+    description: "Print the effective configuration: defaults, then the file, then CVM_ADMISSION_* variables",
+    usage: "[flags]",
+    flags: { config: CONFIG_FLAG },
+    examples: [
+      "cvm-admission config print",
+      "CVM_ADMISSION_ISTIO_POLICY=warn cvm-admission config print --config cvm.yaml",
+    ],
+    exitCodes: { 0: "printed", 2: "usage error or invalid configuration (the key is named)" },
+  },
+  async (values, io) => {
+    io.stdout(stringify(loadConfig(values.config === undefined ? {} : { file: values.config })));
+    return 0;
+  },
+);

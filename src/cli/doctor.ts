@@ -5,13 +5,8 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import { FileClusterView } from "../cluster/file-view.js";
-import type { KubeClient } from "../cluster/live/kube-client.js";
-import {
-  defaultKubeClient,
-  listNamespaceFacts,
-  listNodeFacts,
-  objectExists,
-} from "../cluster/live/snapshot.js";
+import { KubeClient } from "../cluster/live/kube-client.js";
+import { listNamespaceFacts, listNodeFacts, objectExists } from "../cluster/live/snapshot.js";
 import type { NamespaceFacts, NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
@@ -19,8 +14,9 @@ import { podSecurityPrecheck } from "../policies/access/pod-security.js";
 import { describeFinding, isConflict } from "../policies/istio/conflict.js";
 import { namespacesCapturingCvmPods } from "../policies/istio/doctor.js";
 import { nodeRows } from "./nodes.js";
-import { parseCommandArgs } from "./args.js";
-import type { Command } from "./io.js";
+import { defineCommand } from "./args.js";
+import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
+import { loadKubeConfig } from "./kube-config.js";
 
 interface Report {
   lines: string[];
@@ -147,34 +143,44 @@ async function checkClusterObjects(report: Report, client: KubeClient, config: C
   else ok(report, `RuntimeClass ${runtimeClass} is absent (not needed by the envbox form)`);
 }
 
-export const doctorCommand: Command = async (args, io) => {
-  const { values } = parseCommandArgs("doctor", args, {
-    "cluster-view": { type: "string" },
-    config: { type: "string" },
-  });
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
-  const report: Report = { lines: [], problems: 0, warnings: 0 };
-  const file = values["cluster-view"];
-  if (file !== undefined) {
-    const view = FileClusterView.fromFile(file, config);
-    checkNodes(report, [...view.nodes()], config);
-    checkNamespaces(report, [...view.namespaces()], config);
-    report.lines.push(
-      "Cluster objects:",
-      "  (not checked: webhook configurations and RuntimeClass need a live cluster)",
-    );
-  } else {
-    try {
-      const client = defaultKubeClient();
-      checkNodes(report, await listNodeFacts(client, config), config);
-      checkNamespaces(report, await listNamespaceFacts(client), config);
-      await checkClusterObjects(report, client, config);
-    } catch (err) {
-      io.stderr(`doctor: cannot read the cluster: ${(err as Error).message}\n`);
-      return 2;
+export const doctorCommand = defineCommand(
+  {
+    name: "doctor",
+    description: "Preflight a cluster for CVMs: kernels, opted-in namespaces, Istio, webhooks, RuntimeClass",
+    usage: "[flags]",
+    flags: { "cluster-view": CLUSTER_VIEW_FLAG, config: CONFIG_FLAG, ...CLUSTER_FLAGS },
+    examples: ["cvm-admission doctor", "cvm-admission doctor --kubeconfig ~/.kube/staging --context staging"],
+    exitCodes: {
+      0: "no problems (warnings may be printed)",
+      1: "problems found",
+      2: "usage error, unreadable or malformed file, no cluster or cannot read it",
+    },
+  },
+  async (values, io) => {
+    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    const report: Report = { lines: [], problems: 0, warnings: 0 };
+    const file = values["cluster-view"];
+    if (file !== undefined) {
+      const view = FileClusterView.fromFile(file, config);
+      checkNodes(report, [...view.nodes()], config);
+      checkNamespaces(report, [...view.namespaces()], config);
+      report.lines.push(
+        "Cluster objects:",
+        "  (not checked: webhook configurations and RuntimeClass need a live cluster)",
+      );
+    } else {
+      const client = new KubeClient(loadKubeConfig(values));
+      try {
+        checkNodes(report, await listNodeFacts(client, config), config);
+        checkNamespaces(report, await listNamespaceFacts(client), config);
+        await checkClusterObjects(report, client, config);
+      } catch (err) {
+        io.stderr(`doctor: cannot read the cluster: ${(err as Error).message}\n`);
+        return 2;
+      }
     }
-  }
-  io.stdout(report.lines.join("\n") + "\n");
-  io.stdout(`\n${report.problems} problems, ${report.warnings} warnings\n`);
-  return report.problems > 0 ? 1 : 0;
-};
+    io.stdout(report.lines.join("\n") + "\n");
+    io.stdout(`\n${report.problems} problems, ${report.warnings} warnings\n`);
+    return report.problems > 0 ? 1 : 0;
+  },
+);

@@ -9,6 +9,3 @@ export const processIO: CliIO = {
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
-
-/** A command: parses its own arguments and returns the process exit status. */
-export type Command = (args: string[], io: CliIO) => Promise<number>;

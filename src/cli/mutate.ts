@@ -1,25 +1,47 @@
-// `cvm-admission mutate -f FILE [-o patched|patch|review]`: the mutating webhook offline, like
-// `kyverno apply`. Input is treated as opted in (label and namespace, DESIGN §12); the request
-// goes through the same dispatch as the server, so the CLI and the webhook cannot disagree.
+// `cvm-admission mutate -f FILE`: the mutating webhook offline, like `kyverno apply`. Input is
+// treated as opted in (label and namespace, DESIGN §12); the request goes through the same
+// dispatch as the server, so the CLI and the webhook cannot disagree. Input is read as kubectl
+// reads it (src/cluster/documents.ts) and every document keeps its shape: a List stays a List.
 
-import { readFileSync } from "node:fs";
 import type { V1Pod } from "@kubernetes/client-node";
 import fastJsonPatch from "fast-json-patch";
-import { stringify } from "yaml";
+import { Document } from "yaml";
 import { admit } from "../admission/dispatch.js";
+import { podShapeProblems } from "../admission/pod-shape.js";
 import type { CheckedReview } from "../admission/review.js";
-import { ADMISSION_V1, type AdmissionResponse } from "../admission/types.js";
-import { parseClusterViewText, EMBEDDED_VIEW_FILE, FileClusterView } from "../cluster/file-view.js";
+import { ADMISSION_V1, type AdmissionResponse, type AdmissionReview } from "../admission/types.js";
+import { parseDocuments, type SourceDocument } from "../cluster/documents.js";
+import { EMBEDDED_VIEW_FILE, FileClusterView, inferredKind } from "../cluster/file-view.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
 import { silentLogger } from "../telemetry/logger.js";
-import { parseCommandArgs, UsageError } from "./args.js";
-import type { Command } from "./io.js";
-import { podFor, withPod, type KubeObject } from "./pod-templates.js";
+import { defineCommand, UsageError } from "./args.js";
+import { CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
+import type { CliIO } from "./io.js";
+import { readInput } from "./input.js";
+import { podFor, podPath, withPod, type KubeObject } from "./pod-templates.js";
 
-const OUTPUTS = ["patched", "patch", "review"] as const;
+const OUTPUTS = ["patched", "yaml", "json", "patch", "review"] as const;
 type Output = (typeof OUTPUTS)[number];
+
+/** etcd's default request limit (--max-request-bytes): a larger object is refused on create. */
+const ETCD_REQUEST_LIMIT_BYTES = 1.5 * 1024 * 1024;
+
+/** What became of one object of the input. */
+interface Outcome {
+  /** "FILE: document N" or "FILE: document N: items[i]". */
+  where: string;
+  /** "Pod default/web", "Deployment default/web", "Pod default/web-*" for a generateName. */
+  object: string;
+  /** The object to print: mutated, or unchanged for kinds without a pod; absent when denied or invalid. */
+  output?: KubeObject;
+  patch?: unknown[];
+  review?: AdmissionReview;
+  denied?: boolean;
+  /** Fields of the wrong type: the object was not admitted at all. */
+  invalid?: string[];
+}
 
 /** Every namespace looks opted in: `mutate` judges the pod, not where it will be created. */
 function optedInView(view: ClusterView, config: Config): ClusterView {
@@ -40,6 +62,7 @@ function reviewFor(pod: V1Pod, index: number): CheckedReview {
       kind: { group: "", version: "v1", kind: "Pod" },
       resource: { group: "", version: "v1", resource: "pods" },
       namespace: pod.metadata?.namespace ?? "default",
+      // A generateName pod has no name yet when admission sees it.
       name: pod.metadata?.name ?? "",
       operation: "CREATE",
       userInfo: { username: "cvm-admission-cli" },
@@ -49,57 +72,199 @@ function reviewFor(pod: V1Pod, index: number): CheckedReview {
   };
 }
 
-function describeObject(obj: KubeObject, index: number): string {
-  return `${obj.kind ?? "object"} ${obj.metadata?.namespace ? obj.metadata.namespace + "/" : ""}${obj.metadata?.name ?? `#${index + 1}`}`;
+function describeObject(obj: KubeObject): string {
+  const { namespace, name, generateName } = obj.metadata ?? {};
+  const shown = name ?? (generateName === undefined ? "(no name)" : `${generateName}*`);
+  return `${obj.kind ?? "object"} ${namespace ? namespace + "/" : ""}${shown}`;
 }
 
-export const mutateCommand: Command = async (args, io) => {
-  const { values } = parseCommandArgs("mutate", args, {
-    file: { type: "string", short: "f" },
-    output: { type: "string", short: "o", default: "patched" },
-    config: { type: "string" },
-    "cluster-view": { type: "string" },
+function jsonBytes(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}
+
+/** What judging needs, and the count that numbers the reviews' uids. */
+interface Judging {
+  deps: Parameters<typeof admit>[2];
+  config: Config;
+  io: CliIO;
+  count: number;
+}
+
+/** Admits one object's pod and reports what a user should know on stderr. */
+async function judge(judging: Judging, raw: unknown, where: string): Promise<Outcome> {
+  if (typeof raw !== "object" || raw === null || Array.isArray(raw))
+    return { where, object: "(not an object)", invalid: [`expected an object, got ${JSON.stringify(raw)}`] };
+  const kind = (raw as KubeObject).kind ?? inferredKind(raw);
+  const obj = { ...(raw as KubeObject), ...(kind === undefined ? {} : { kind }) };
+  const object = describeObject(obj);
+  if (typeof obj.kind !== "string") return { where, object, invalid: ["the object has no kind"] };
+  const path = podPath(obj);
+  if (path === undefined) return { where, object, output: obj };
+  const pod = podFor(obj);
+  const prefix = path === "" ? "" : `${path}.`;
+  if (pod === undefined)
+    return { where, object, invalid: [`${path}: a ${obj.kind} needs a pod template object`] };
+  const problems = podShapeProblems(pod);
+  if (problems.length > 0) return { where, object, invalid: problems.map((p) => prefix + p) };
+
+  const say = (what: string, text: string) => judging.io.stderr(`${what}: ${where}: ${object}: ${text}\n`);
+  const optIn = judging.config.labels.podOptIn;
+  if (pod.metadata?.labels?.[optIn] !== "true")
+    say(
+      "note",
+      `has no label ${optIn}: "true", so the webhook would not be called for it (judged here as if it had)`,
+    );
+  const inputBytes = jsonBytes(raw);
+  if (inputBytes > ETCD_REQUEST_LIMIT_BYTES)
+    say(
+      "note",
+      `${inputBytes} bytes as JSON: the apiserver would refuse it (over etcd's 1.5 MiB request limit)`,
+    );
+
+  pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [optIn]: "true" } };
+  const review = await admit("mutate", reviewFor(pod, judging.count++), judging.deps);
+  const response = review.response as AdmissionResponse;
+  for (const warning of response.warnings ?? []) say("warning", warning);
+  if (!response.allowed) {
+    say("denied", response.status?.message ?? "no reason given");
+    return { where, object, review, denied: true };
+  }
+  const patch = (
+    response.patch ? JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) : []
+  ) as [];
+  const output = withPod(obj, fastJsonPatch.applyPatch(pod, patch, true, false).newDocument);
+  const outputBytes = jsonBytes(output);
+  if (inputBytes <= ETCD_REQUEST_LIMIT_BYTES && outputBytes > ETCD_REQUEST_LIMIT_BYTES)
+    say(
+      "note",
+      `${outputBytes} bytes as JSON once mutated: over etcd's 1.5 MiB request limit, the apiserver would refuse it`,
+    );
+  return { where, object, output, patch, review };
+}
+
+/** A document with its objects replaced by their outcomes, keeping its shape (object, List, array). */
+interface JudgedDocument {
+  source: SourceDocument;
+  outcomes: Outcome[];
+  /** The document to print, or undefined when its only object was denied or invalid. */
+  output: unknown;
+}
+
+async function judgeDocument(judging: Judging, doc: SourceDocument): Promise<JudgedDocument> {
+  const value = doc.value as { kind?: unknown; items?: unknown };
+  const isList =
+    !Array.isArray(value) &&
+    typeof value === "object" &&
+    typeof value.kind === "string" &&
+    value.kind.endsWith("List") &&
+    Array.isArray(value.items);
+  const items = Array.isArray(value) ? value : isList ? (value.items as unknown[]) : undefined;
+  if (items === undefined) {
+    const outcome = await judge(judging, doc.value, doc.where);
+    return { source: doc, outcomes: [outcome], output: outcome.output };
+  }
+  const outcomes: Outcome[] = [];
+  for (const [i, item] of items.entries()) {
+    // A typed list's items come without kind from the apiserver (a PodList's items are Pods).
+    const itemKind =
+      isList && value.kind !== "List" ? (value.kind as string).slice(0, -"List".length) : undefined;
+    const typed =
+      itemKind && typeof item === "object" && item !== null && !("kind" in item)
+        ? { kind: itemKind, ...item }
+        : item;
+    outcomes.push(await judge(judging, typed, `${doc.where}: ${isList ? "items" : ""}[${i}]`));
+  }
+  const kept = outcomes.flatMap((o) => (o.output === undefined ? [] : [o.output]));
+  return { source: doc, outcomes, output: isList ? { ...value, items: kept } : kept };
+}
+
+function printDocuments(io: CliIO, docs: JudgedDocument[], json: boolean): void {
+  if (json) {
+    for (const doc of docs)
+      if (doc.output !== undefined) io.stdout(JSON.stringify(doc.output, null, 2) + "\n");
+    return;
+  }
+  // Each YAML document says where it came from; a denied one stays as a comment, so the output
+  // still has one document per input document.
+  // Written as YAML 1.1 too, so strings such as "yes" or "0400" stay quoted for kubectl.
+  const texts = docs.map((doc) => {
+    if (doc.output === undefined) return `# ${doc.source.where} (not mutated: see the messages above)\n`;
+    const yaml = new Document(doc.output, { version: "1.1" });
+    yaml.commentBefore = ` ${doc.source.where}`;
+    return yaml.toString();
   });
-  if (values.file === undefined) throw new UsageError("mutate: -f FILE is required (- reads standard input)");
-  const output = values.output as Output;
-  if (!OUTPUTS.includes(output)) throw new UsageError(`mutate: -o must be one of ${OUTPUTS.join(", ")}`);
+  io.stdout(texts.join("---\n"));
+}
 
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
-  const baseView = FileClusterView.fromFile(values["cluster-view"] ?? EMBEDDED_VIEW_FILE, config);
-  const deps = { view: optedInView(baseView, config), config, logger: silentLogger };
-  const text = readFileSync(values.file === "-" ? 0 : values.file, "utf8");
-  const asJson = /^\s*[[{]/.test(text);
-  const objects = parseClusterViewText(text, values.file) as KubeObject[];
+export const mutateCommand = defineCommand(
+  {
+    name: "mutate",
+    usage: "-f FILE [flags]",
+    description:
+      "Mutate pods offline as the webhook would (Pods, workloads with a pod template, Lists).\n\n" +
+      "Input is YAML (1.1, as kubectl reads it) or JSON, one or more documents; a List stays a List\n" +
+      "and other kinds are printed unchanged. Every object is judged as opted in (label and\n" +
+      "namespace); a note says when the webhook would not be called for it or the apiserver would\n" +
+      "refuse it. Warnings, denials and input errors go to stderr, each naming its document.\n" +
+      "-o patched prints the mutated documents in the input's format; yaml and json choose it.\n" +
+      '-o patch and -o review print one JSON object per pod: {"document", "object", "patch"|"review"}.',
+    flags: {
+      file: { type: "string", short: "f", value: "FILE", help: "the input; - reads standard input" },
+      output: {
+        type: "string",
+        short: "o",
+        value: "FORMAT",
+        default: "patched",
+        help: "patched, yaml, json, patch or review",
+      },
+      config: CONFIG_FLAG,
+      "cluster-view": {
+        ...CLUSTER_VIEW_FLAG,
+        help: "cluster view for node and pod facts (default: the embedded one)",
+      },
+    },
+    examples: [
+      "cvm-admission mutate -f examples/pod-cvm.yaml",
+      "kubectl get deploy web -o yaml | cvm-admission mutate -f - -o patch | jq .patch",
+      "cvm-admission mutate -f pods.json -o review",
+    ],
+    exitCodes: {
+      0: "every object allowed",
+      1: "at least one object denied (the reasons on stderr)",
+      2: "usage error, unreadable or empty input, an object with fields of the wrong type",
+    },
+  },
+  async (values, io) => {
+    if (values.file === undefined)
+      throw new UsageError("mutate: -f FILE is required (- reads standard input)");
+    const output = values.output as Output;
+    if (!OUTPUTS.includes(output)) throw new UsageError(`mutate: -o must be one of ${OUTPUTS.join(", ")}`);
 
-  let denied = false;
-  const results: unknown[] = [];
-  for (const [index, obj] of objects.entries()) {
-    const pod = podFor(obj);
-    if (pod === undefined) {
-      if (output === "patched") results.push(obj);
-      continue;
+    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    const baseView = FileClusterView.fromFile(values["cluster-view"] ?? EMBEDDED_VIEW_FILE, config);
+    const deps = { view: optedInView(baseView, config), config, logger: silentLogger };
+    const source = values.file === "-" ? "stdin" : values.file;
+    const documents = parseDocuments(readInput(values.file, "-f"), source);
+
+    const judging: Judging = { deps, config, io, count: 0 };
+    const judged: JudgedDocument[] = [];
+    for (const doc of documents) judged.push(await judgeDocument(judging, doc));
+    const outcomes = judged.flatMap((d) => d.outcomes);
+    if (outcomes.length === 0) throw new UsageError(`input: ${source} holds no objects`);
+    const invalid = outcomes.filter((o) => o.invalid !== undefined);
+    for (const o of invalid)
+      for (const problem of o.invalid!) io.stderr(`input: ${o.where}: ${o.object}: ${problem}\n`);
+
+    if (output === "patch" || output === "review") {
+      for (const o of outcomes) {
+        const body = output === "patch" ? o.patch : o.review;
+        if (body !== undefined)
+          io.stdout(JSON.stringify({ document: o.where, object: o.object, [output]: body }, null, 2) + "\n");
+      }
+    } else {
+      printDocuments(io, judged, output === "json" || (output === "patched" && documents[0]?.json === true));
     }
-    pod.metadata = { ...pod.metadata, labels: { ...pod.metadata?.labels, [config.labels.podOptIn]: "true" } };
-    const review = await admit("mutate", reviewFor(pod, index), deps);
-    const response = review.response as AdmissionResponse;
-    for (const warning of response.warnings ?? [])
-      io.stderr(`warning: ${describeObject(obj, index)}: ${warning}\n`);
-    if (!response.allowed) {
-      denied = true;
-      io.stderr(`denied: ${describeObject(obj, index)}: ${response.status?.message ?? "no reason given"}\n`);
-      continue;
-    }
-    const patch = response.patch ? JSON.parse(Buffer.from(response.patch, "base64").toString("utf8")) : [];
-    if (output === "review") results.push(review);
-    else if (output === "patch") results.push(patch);
-    else results.push(withPod(obj, fastJsonPatch.applyPatch(pod, patch, true, false).newDocument));
-  }
-
-  if (asJson || output !== "patched") {
-    const body = results.length === 1 ? results[0] : results;
-    if (results.length > 0) io.stdout(JSON.stringify(body, null, 2) + "\n");
-  } else {
-    io.stdout(results.map((r) => stringify(r)).join("---\n"));
-  }
-  return denied ? 1 : 0;
-};
+    if (invalid.length > 0) return 2;
+    return outcomes.some((o) => o.denied) ? 1 : 0;
+  },
+);

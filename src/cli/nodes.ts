@@ -3,13 +3,15 @@
 // live cluster (kubectl's credentials) unless a cluster-view file is given.
 
 import { FileClusterView } from "../cluster/file-view.js";
-import { defaultKubeClient, listNodeFacts } from "../cluster/live/snapshot.js";
+import { KubeClient } from "../cluster/live/kube-client.js";
+import { listNodeFacts } from "../cluster/live/snapshot.js";
 import type { NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
 import { eligibleLabelValue, nodeJudgement } from "../policies/nodes/eligibility.js";
-import { parseCommandArgs, UsageError } from "./args.js";
-import type { Command } from "./io.js";
+import { defineCommand, UsageError } from "./args.js";
+import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
+import { loadKubeConfig } from "./kube-config.js";
 
 const OUTPUTS = ["table", "json"] as const;
 
@@ -64,44 +66,56 @@ export function formatTable(rows: readonly string[][]): string {
     .join("");
 }
 
-/** Nodes from the cluster-view file when given, else from the live cluster. */
-export async function readNodes(config: Config, clusterView: string | undefined): Promise<NodeFacts[]> {
-  if (clusterView !== undefined) return [...FileClusterView.fromFile(clusterView, config).nodes()];
-  return listNodeFacts(defaultKubeClient(), config);
-}
-
-export const nodesCommand: Command = async (args, io) => {
-  const { values } = parseCommandArgs("nodes", args, {
-    "cluster-view": { type: "string" },
-    output: { type: "string", short: "o", default: "table" },
-    config: { type: "string" },
-  });
-  if (!(OUTPUTS as readonly string[]).includes(values.output))
-    throw new UsageError(`nodes: -o must be one of ${OUTPUTS.join(", ")}`);
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
-  let nodes: NodeFacts[];
-  try {
-    nodes = await readNodes(config, values["cluster-view"]);
-  } catch (err) {
-    if (values["cluster-view"] !== undefined) throw err; // file errors are reported by the CLI as usual
-    io.stderr(`nodes: cannot read the cluster: ${(err as Error).message}\n`);
-    return 2;
-  }
-  const rows = nodeRows(nodes, config);
-  if (values.output === "json") {
-    io.stdout(JSON.stringify(rows, null, 2) + "\n");
+export const nodesCommand = defineCommand(
+  {
+    name: "nodes",
+    description: "List every node with its kernel verdict and whether its eligibility label agrees",
+    usage: "[flags]",
+    flags: {
+      "cluster-view": CLUSTER_VIEW_FLAG,
+      output: { type: "string", short: "o", value: "FORMAT", default: "table", help: "table or json" },
+      config: CONFIG_FLAG,
+      ...CLUSTER_FLAGS,
+    },
+    examples: [
+      "cvm-admission nodes",
+      "cvm-admission nodes --context prod -o json",
+      "kubectl get nodes -o yaml > nodes.yaml && cvm-admission nodes --cluster-view nodes.yaml",
+    ],
+    exitCodes: { 0: "listed", 2: "usage error, unreadable or malformed file, no cluster or cannot read it" },
+  },
+  async (values, io) => {
+    if (!(OUTPUTS as readonly string[]).includes(values.output))
+      throw new UsageError(`nodes: -o must be one of ${OUTPUTS.join(", ")}`);
+    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    let nodes: NodeFacts[];
+    if (values["cluster-view"] !== undefined)
+      nodes = [...FileClusterView.fromFile(values["cluster-view"], config).nodes()];
+    else {
+      const client = new KubeClient(loadKubeConfig(values));
+      try {
+        nodes = await listNodeFacts(client, config);
+      } catch (err) {
+        io.stderr(`nodes: cannot read the cluster: ${(err as Error).message}\n`);
+        return 2;
+      }
+    }
+    const rows = nodeRows(nodes, config);
+    if (values.output === "json") {
+      io.stdout(JSON.stringify(rows, null, 2) + "\n");
+      return 0;
+    }
+    if (rows.length === 0) {
+      io.stdout("no nodes\n");
+      return 0;
+    }
+    const header = ["NAME", "VERDICT", "KERNEL", "OS-IMAGE", `LABEL ${config.labels.nodeEligible}`];
+    io.stdout(
+      formatTable([
+        header,
+        ...rows.map((r) => [r.name, r.verdict, r.kernelVersion || "-", r.osImage || "-", labelColumn(r)]),
+      ]),
+    );
     return 0;
-  }
-  if (rows.length === 0) {
-    io.stdout("no nodes\n");
-    return 0;
-  }
-  const header = ["NAME", "VERDICT", "KERNEL", "OS-IMAGE", `LABEL ${config.labels.nodeEligible}`];
-  io.stdout(
-    formatTable([
-      header,
-      ...rows.map((r) => [r.name, r.verdict, r.kernelVersion || "-", r.osImage || "-", labelColumn(r)]),
-    ]),
-  );
-  return 0;
-};
+  },
+);

@@ -13,23 +13,35 @@ export interface KubeObject {
 /** Kinds whose pods are owned by a Job: the CVM policy must see them as Job-owned. */
 const JOB_KINDS = new Set(["Job", "CronJob"]);
 
+/** Where each workload kind keeps its pod template. */
+const TEMPLATE_PATHS: Record<string, readonly string[]> = {
+  Deployment: ["spec", "template"],
+  StatefulSet: ["spec", "template"],
+  DaemonSet: ["spec", "template"],
+  ReplicaSet: ["spec", "template"],
+  ReplicationController: ["spec", "template"],
+  Job: ["spec", "template"],
+  CronJob: ["spec", "jobTemplate", "spec", "template"],
+};
+
+/** The path of the object's pod in messages: "" for a Pod, "spec.template" for a Deployment. */
+export function podPath(obj: KubeObject): string | undefined {
+  if (obj.kind === "Pod") return "";
+  return TEMPLATE_PATHS[obj.kind ?? ""]?.join(".");
+}
+
 function templateOf(obj: KubeObject): V1PodTemplateSpec | undefined {
-  switch (obj.kind) {
-    case "Deployment":
-    case "StatefulSet":
-    case "DaemonSet":
-    case "ReplicaSet":
-    case "ReplicationController":
-    case "Job":
-      return obj.spec?.["template"] as V1PodTemplateSpec | undefined;
-    case "CronJob": {
-      const jobTemplate = obj.spec?.["jobTemplate"] as
-        { spec?: { template?: V1PodTemplateSpec } } | undefined;
-      return jobTemplate?.spec?.template;
-    }
-    default:
-      return undefined;
-  }
+  const path = TEMPLATE_PATHS[obj.kind ?? ""];
+  if (path === undefined) return undefined;
+  const template = path.reduce<unknown>(
+    (node, key) =>
+      typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined,
+    obj,
+  );
+  // Not a template at all: the caller reports the object as holding no usable pod.
+  return typeof template === "object" && template !== null && !Array.isArray(template)
+    ? (template as V1PodTemplateSpec)
+    : undefined;
 }
 
 /** The pod to admit for this object, or undefined when the kind holds no pod. */

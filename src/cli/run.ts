@@ -2,77 +2,103 @@
 // Commands load lazily so `check-node` does not pay for the server's imports.
 
 import { CertificateError } from "../certs/generate.js";
-import { ConfigError } from "../config/load.js";
+import { InputError } from "../cluster/documents.js";
 import { ClusterViewFileError } from "../cluster/file-view.js";
-import { UsageError } from "./args.js";
-import { processIO, type Command } from "./io.js";
+import { ConfigError } from "../config/load.js";
+import { UsageError, type Command } from "./args.js";
+import { processIO, type CliIO } from "./io.js";
 
-const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
+// The command list lives here, not in the command modules, so `--help` loads none of them.
+export const COMMANDS: Record<string, { summary: string; load: () => Promise<Command> }> = {
   serve: {
-    summary: "serve [--config F] [--port N] [--cluster-view F] [--certs-dir D]   run the webhook server",
+    summary: "Run the webhook server",
     load: async () => (await import("./serve.js")).serveCommand,
   },
   mutate: {
-    summary: "mutate -f FILE [-o patched|patch|review] [--config F] [--cluster-view F]   mutate offline",
+    summary: "Mutate pods offline as the webhook would",
     load: async () => (await import("./mutate.js")).mutateCommand,
   },
   certs: {
-    summary:
-      "certs generate [--out DIR] [--service NAME] [--namespace NS] [--dns N] [--ip A]   write ca.crt, tls.crt, tls.key",
+    summary: "certs generate: write a CA and a serving certificate for the webhook",
     load: async () => (await import("./certs.js")).certsCommand,
   },
   config: {
-    summary: "config print [--config F]   show the effective configuration",
+    summary: "config print: print the effective configuration",
     load: async () => (await import("./config.js")).configCommand,
   },
   "check-node": {
-    summary:
-      "check-node [--kernel STRING] [--os NAME] [--os-image NAME] [--config F]   kernel verdict (this machine by default)",
+    summary: "Judge a kernel (this machine by default): can it run CVMs?",
     load: async () => (await import("./check-node.js")).checkNodeCommand,
   },
   nodes: {
-    summary: "nodes [--cluster-view F] [-o table|json] [--config F]   every node with its verdict",
+    summary: "List every node with its kernel verdict and eligibility label",
     load: async () => (await import("./nodes.js")).nodesCommand,
   },
   doctor: {
-    summary: "doctor [--cluster-view F] [--config F]   preflight of a cluster for CVMs",
+    summary: "Preflight a cluster for CVMs",
     load: async () => (await import("./doctor.js")).doctorCommand,
+  },
+  version: {
+    summary: "Print the version",
+    load: async () => (await import("./version.js")).versionCommand,
   },
 };
 
-const USER_ERRORS = [UsageError, ConfigError, ClusterViewFileError, CertificateError, SyntaxError];
+const USER_ERRORS = [
+  UsageError,
+  ConfigError,
+  InputError,
+  ClusterViewFileError,
+  CertificateError,
+  SyntaxError,
+];
+
+/** Errors of the operating system about what the user named (a file, a port): never our bug. */
+const USER_ERRNO = new Set(["ENOENT", "EACCES", "EPERM", "EISDIR", "ENOTDIR", "EADDRINUSE", "EADDRNOTAVAIL"]);
 
 function usage(): string {
+  const width = Math.max(...Object.keys(COMMANDS).map((name) => name.length)) + 2;
   return (
-    "usage: cvm-admission <command> [options]\n\n" +
-    Object.values(COMMANDS)
-      .map((c) => `  ${c.summary}\n`)
-      .join("")
+    "cvm-admission: the CVM admission webhook and its offline tools\n\n" +
+    "Usage:\n  cvm-admission COMMAND [flags]\n\nCommands:\n" +
+    Object.entries(COMMANDS)
+      .map(([name, c]) => `  ${name.padEnd(width)}${c.summary}\n`)
+      .join("") +
+    "\nFlags:\n  -h, --help     show this help\n      --version  print the version\n\n" +
+    "Run 'cvm-admission help COMMAND' (or COMMAND --help) for a command's flags, examples and exit codes.\n"
   );
 }
 
-export async function main(argv: string[], io = processIO): Promise<number> {
-  const [name, ...args] = argv;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    io.stdout(usage());
-    return name === undefined ? 2 : 0;
+async function run(name: string, args: string[], io: CliIO): Promise<number> {
+  if (name === "--version") return (await COMMANDS["version"]!.load())([], io);
+  if (name === "help" || name === "--help" || name === "-h") {
+    if (args[0] === undefined) {
+      io.stdout(usage());
+      return 0;
+    }
+    return run(args[0], ["--help"], io);
   }
   const command = COMMANDS[name];
   if (command === undefined) {
     io.stderr(`cvm-admission: unknown command ${JSON.stringify(name)}\n\n${usage()}`);
     return 2;
   }
+  return (await command.load())(args, io);
+}
+
+export async function main(argv: string[], io = processIO): Promise<number> {
+  const [name, ...args] = argv;
+  if (name === undefined) {
+    io.stdout(usage());
+    return 2;
+  }
   try {
-    return await (
-      await command.load()
-    )(args, io);
+    return await run(name, args, io);
   } catch (err) {
-    // Mistakes in what the user gave us exit 2 with the reason; anything else is our bug.
+    // Mistakes in what the user gave us exit 2 with one line; anything else is our bug.
     const code = (err as NodeJS.ErrnoException).code;
-    const userError =
-      USER_ERRORS.some((type) => err instanceof type) || code === "ENOENT" || code === "EACCES";
-    if (!userError) throw err;
-    io.stderr(`cvm-admission: ${(err as Error).message}\n`);
+    if (!USER_ERRORS.some((type) => err instanceof type) && !USER_ERRNO.has(code ?? "")) throw err;
+    io.stderr(`cvm-admission: ${(err as Error).message.split("\n")[0]}\n`);
     return 2;
   }
 }

@@ -4,8 +4,8 @@
 
 import { readFileSync } from "node:fs";
 import type { V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
-import { parseAllDocuments } from "yaml";
 import type { Config } from "../config/config.js";
+import { parseDocuments } from "./documents.js";
 import { namespaceFacts, nodeFacts, podFacts } from "./facts.js";
 import type { ClusterView, NamespaceFacts, NodeFacts, PodFacts } from "./view.js";
 
@@ -26,7 +26,7 @@ interface KubeObject {
  * The kind of an object that lost it: dumps of `.items` (sonobuoy's Nodes.json and Pods.json) drop
  * kind and apiVersion. Only a Node has status.nodeInfo, only a Pod has spec.containers at its top.
  */
-function inferredKind(obj: object): "Node" | "Pod" | undefined {
+export function inferredKind(obj: object): "Node" | "Pod" | undefined {
   const { status, spec } = obj as { status?: unknown; spec?: unknown };
   if (typeof status === "object" && status !== null && "nodeInfo" in status) return "Node";
   if (
@@ -38,7 +38,7 @@ function inferredKind(obj: object): "Node" | "Pod" | undefined {
   return undefined;
 }
 
-function flatten(doc: unknown, where: string, out: KubeObject[]): void {
+function flatten(doc: unknown, where: string, out: { obj: KubeObject; where: string }[]): void {
   if (Array.isArray(doc)) {
     doc.forEach((item, i) => flatten(item, `${where}[${i}]`, out));
     return;
@@ -63,17 +63,64 @@ function flatten(doc: unknown, where: string, out: KubeObject[]): void {
     });
     return;
   }
-  out.push(obj);
+  out.push({ obj, where });
+}
+
+/** The fields the view reads, with the type Kubernetes gives them (a file may hold anything). */
+const FIELD_TYPES: Record<string, [path: string[], type: "string" | "string map"][]> = {
+  Node: [
+    [["status", "nodeInfo", "kernelVersion"], "string"],
+    [["status", "nodeInfo", "osImage"], "string"],
+    [["status", "nodeInfo", "operatingSystem"], "string"],
+  ],
+  Pod: [
+    [["metadata", "annotations"], "string map"],
+    [["spec", "nodeName"], "string"],
+  ],
+};
+const METADATA_TYPES: [path: string[], type: "string" | "string map"][] = [
+  [["metadata", "name"], "string"],
+  [["metadata", "namespace"], "string"],
+  [["metadata", "labels"], "string map"],
+];
+
+function typeProblem(value: unknown, type: "string" | "string map"): string | undefined {
+  const got = (v: unknown) => `got ${typeof v} ${JSON.stringify(v)}; quote it`;
+  if (type === "string") return typeof value === "string" ? undefined : `must be a string (${got(value)})`;
+  if (typeof value !== "object" || value === null || Array.isArray(value)) return "must be a map of strings";
+  const bad = Object.entries(value).find(([, v]) => typeof v !== "string");
+  return bad && `.${bad[0]} must be a string (${got(bad[1])})`;
+}
+
+/** A field the view reads that has the wrong type, named with its path (`kernelVersion: 5.10` is a number). */
+function checkFieldTypes(obj: KubeObject, where: string): void {
+  for (const [path, type] of [...METADATA_TYPES, ...(FIELD_TYPES[String(obj.kind)] ?? [])]) {
+    const value = path.reduce<unknown>(
+      (node, key) =>
+        typeof node === "object" && node !== null ? (node as Record<string, unknown>)[key] : undefined,
+      obj,
+    );
+    if (value === undefined || value === null) continue;
+    const problem = typeProblem(value, type);
+    if (problem !== undefined) {
+      const name = (obj as { metadata?: { name?: unknown } }).metadata?.name;
+      const named = typeof name === "string" ? ` ${name}` : "";
+      throw new ClusterViewFileError(
+        `${where}: ${String(obj.kind)}${named}: ${path.join(".")}${problem.startsWith(".") ? "" : ": "}${problem}`,
+      );
+    }
+  }
 }
 
 export function parseClusterViewText(text: string, source: string): KubeObject[] {
   const objects: KubeObject[] = [];
-  const docs = parseAllDocuments(text);
-  for (const [i, doc] of (Array.isArray(docs) ? docs : [docs]).entries()) {
-    if (doc.errors.length > 0) {
-      throw new ClusterViewFileError(`${source}: document ${i + 1}: ${doc.errors[0]!.message}`);
+  for (const doc of parseDocuments(text, source)) {
+    const found: { obj: KubeObject; where: string }[] = [];
+    flatten(doc.value, doc.where, found);
+    for (const { obj, where } of found) {
+      checkFieldTypes(obj, where);
+      objects.push(obj);
     }
-    flatten(doc.toJS(), `${source}: document ${i + 1}`, objects);
   }
   return objects;
 }

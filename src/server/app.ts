@@ -51,8 +51,8 @@ export function createApp(deps: AppDeps): RequestListener {
   return (req, res) => {
     // The apiserver calls the webhook URL with a query (?timeout=10s): match the path alone.
     const query = req.url?.indexOf("?") ?? -1;
-    const review =
-      req.method === "POST" ? reviews.get(query < 0 ? (req.url ?? "") : req.url!.slice(0, query)) : undefined;
+    // Any method reaches the review endpoint, which answers all but POST with 405.
+    const review = reviews.get(query < 0 ? (req.url ?? "") : req.url!.slice(0, query));
     if (review) review(req, res);
     else app(req, res);
   };

@@ -3,7 +3,8 @@
 // them), and `npm run bench -- --profile` showed express routing plus body-parser costing about a
 // third of the server's CPU for a 4.6 KB review; the other routes stay on express.
 // The rules are those of DESIGN §2: a body over MAX_BODY_BYTES gets 413; a wrong content type,
-// an empty or non-JSON body, or a non-AdmissionReview gets 400 with a JSON error; every
+// an empty or non-JSON body, or a non-AdmissionReview gets 400 with a JSON error (another method
+// than POST 405 with Allow: POST; each refusal is logged at warn, rate-limited); every
 // AdmissionReview gets a decided 200.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
@@ -13,6 +14,7 @@ import { checkReview } from "../admission/review.js";
 import { ADMISSION_V1, ADMISSION_V1BETA1 } from "../admission/types.js";
 import { badRequests } from "../telemetry/admission-metrics.js";
 import { LARGE_BODY_BYTES, requestTimeoutMs, type LargeBodyGate } from "./large-body-gate.js";
+import { logRefusal } from "./refusals.js";
 
 /** Larger than any object etcd stores (1.5 MiB) with room for oldObject; DESIGN §2. */
 export const MAX_BODY_BYTES = 7 * 1024 * 1024;
@@ -30,8 +32,18 @@ function sendJsonText(res: ServerResponse, status: number, body: string): void {
   res.end(body);
 }
 
-export function sendError(res: ServerResponse, status: number, reason: string, message: string): void {
+/** A request that carries no review we can answer: counted, logged (rate-limited), answered with its reason. */
+function refuse(
+  deps: AdmissionDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  status: number,
+  reason: string,
+  message: string,
+): void {
   badRequests.inc({ reason });
+  const { method, url: path } = req;
+  logRefusal(deps.logger, { status, reason, message, method, path, remoteAddress: req.socket.remoteAddress });
   sendJson(res, status, { error: message });
 }
 
@@ -102,18 +114,25 @@ function readBody(req: IncomingMessage, done: (body: Buffer | undefined) => void
 }
 
 /** The decided answer to a body that arrived whole (DESIGN §2). */
-async function answer(webhook: Webhook, deps: AdmissionDeps, res: ServerResponse, body: Buffer | undefined) {
-  if (body === undefined) return sendError(res, 413, "too-large", `body exceeds ${MAX_BODY_BYTES} bytes`);
-  if (body.length === 0)
-    return sendError(res, 400, "empty-body", "body is empty; expected an AdmissionReview");
+async function answer(
+  webhook: Webhook,
+  deps: AdmissionDeps,
+  req: IncomingMessage,
+  res: ServerResponse,
+  body: Buffer | undefined,
+) {
+  const sendError = (status: number, reason: string, message: string) =>
+    refuse(deps, req, res, status, reason, message);
+  if (body === undefined) return sendError(413, "too-large", `body exceeds ${MAX_BODY_BYTES} bytes`);
+  if (body.length === 0) return sendError(400, "empty-body", "body is empty; expected an AdmissionReview");
   let parsed: unknown;
   try {
     parsed = JSON.parse(body.toString("utf8"));
   } catch (err) {
-    return sendError(res, 400, "entity.parse.failed", `body is not valid JSON: ${(err as Error).message}`);
+    return sendError(400, "entity.parse.failed", `body is not valid JSON: ${(err as Error).message}`);
   }
   const checked = checkReview(parsed);
-  if (!checked.ok) return sendError(res, 400, "not-admission-review", checked.error);
+  if (!checked.ok) return sendError(400, "not-admission-review", checked.error);
   const review = admit(webhook, checked, deps);
   sendJsonText(res, 200, reviewJson(review instanceof Promise ? await review : review));
 }
@@ -148,7 +167,7 @@ function answerBusy(req: IncomingMessage, res: ServerResponse, deps: AdmissionDe
     const head = bytes.toString("latin1");
     const uid = /"request"\s*:\s*\{\s*"uid"\s*:\s*"([^"\\]{1,128})"/.exec(head)?.[1];
     deps.logger.warn({ bytes: req.headers["content-length"], uid }, "large review body answered busy (429)");
-    if (uid === undefined) return sendError(res, 429, "busy", BUSY_MESSAGE);
+    if (uid === undefined) return refuse(deps, req, res, 429, "busy", BUSY_MESSAGE);
     const apiVersion = head.includes(`"apiVersion":"${ADMISSION_V1BETA1}"`)
       ? ADMISSION_V1BETA1
       : ADMISSION_V1;
@@ -158,25 +177,36 @@ function answerBusy(req: IncomingMessage, res: ServerResponse, deps: AdmissionDe
 }
 
 export function reviewEndpoint(webhook: Webhook, deps: AdmissionDeps, gate: LargeBodyGate) {
-  const decide = (res: ServerResponse, body: Buffer | undefined) =>
-    void answer(webhook, deps, res, body).catch((err: unknown) => {
+  const decide = (req: IncomingMessage, res: ServerResponse, body: Buffer | undefined) =>
+    void answer(webhook, deps, req, res, body).catch((err: unknown) => {
       // A bug outside the policies (those are answered inside admit).
       deps.logger.error({ err }, "unexpected server error");
       if (!res.headersSent && !res.destroyed) sendJson(res, 500, { error: "internal error" });
     });
   return (req: IncomingMessage, res: ServerResponse): void => {
     const arrivedAt = performance.now();
+    if (req.method !== "POST") {
+      res.setHeader("Allow", "POST");
+      return refuse(
+        deps,
+        req,
+        res,
+        405,
+        "method",
+        `${req.method} is not allowed here; POST an AdmissionReview`,
+      );
+    }
     const refusal = refuseByHeaders(req);
-    if (refusal) return sendError(res, ...refusal);
+    if (refusal) return refuse(deps, req, res, ...refusal);
     // The apiserver always sends Content-Length: a large body waits for its share of the budget
     // before it is read, so waiting bodies hold no memory (TCP holds them back at the client).
     const declared = Number(req.headers["content-length"]);
-    if (!(declared > LARGE_BODY_BYTES)) return readBody(req, (body) => decide(res, body));
+    if (!(declared > LARGE_BODY_BYTES)) return readBody(req, (body) => decide(req, res, body));
     void gate.admit(declared, arrivedAt, requestTimeoutMs(req.url)).then((release) => {
       if (!release) return answerBusy(req, res, deps);
       // Released when the answer is written or the client is gone, whichever comes first.
       res.once("close", release);
-      readBody(req, (body) => decide(res, body));
+      readBody(req, (body) => decide(req, res, body));
     });
   };
 }

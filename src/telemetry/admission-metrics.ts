@@ -97,7 +97,7 @@ export const policyErrors = new Counter({
 
 export const badRequests = new Counter({
   name: "cvm_admission_bad_requests_total",
-  help: "Requests refused before review (400/413), by reason.",
+  help: "Requests refused before review (400/405/413), by reason.",
   labelNames: ["reason"] as const,
   registers: [registry],
 });

@@ -9,7 +9,7 @@ import type { Config } from "../../src/config/config.js";
 import { defaultConfig } from "../../src/config/load.js";
 import { createApp } from "../../src/server/app.js";
 import { startHttpsServer, type RunningServer } from "../../src/server/https.js";
-import { silentLogger } from "../../src/telemetry/logger.js";
+import { silentLogger, type Logger } from "../../src/telemetry/logger.js";
 import { testTlsPair } from "./tls.js";
 
 export interface TestServer {
@@ -35,6 +35,8 @@ export interface TestServerOptions {
   objects?: object[];
   /** A ready-made cluster view instead of `objects` (e.g. one whose cache has not caught up). */
   view?: ClusterView;
+  /** Where the server logs (default: nowhere). */
+  logger?: Logger;
 }
 
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
@@ -42,7 +44,12 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   const view = options.view ?? new FileClusterView(options.objects ?? [], config);
   const tls = await testTlsPair();
   const running = await startHttpsServer(
-    createApp({ view, config, logger: silentLogger, isReady: () => !running.isShuttingDown() }),
+    createApp({
+      view,
+      config,
+      logger: options.logger ?? silentLogger,
+      isReady: () => !running.isShuttingDown(),
+    }),
     { tls, port: 0, host: "127.0.0.1", maxConnections: 256 },
   );
   const agent = new Agent({ keepAlive: true, ca: tls.ca });
