@@ -114,7 +114,8 @@ function allowedAppArmorAnnotation(value: string): boolean {
   return value === "" || value === "runtime/default" || value.startsWith("localhost/");
 }
 
-const DEFAULT_CAPABILITIES: ReadonlySet<string> = new Set([
+/** The container runtime's default set: baseline lets a container add these and nothing else. */
+export const DEFAULT_CAPABILITIES: ReadonlySet<string> = new Set([
   "AUDIT_WRITE", "CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "MKNOD", "NET_BIND_SERVICE",
   "SETFCAP", "SETGID", "SETPCAP", "SETUID", "SYS_CHROOT",
 ]); // prettier-ignore
