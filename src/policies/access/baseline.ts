@@ -82,20 +82,26 @@ function setters(pod: boolean, containers: readonly string[]): string[] {
   return [...(pod ? ["pod"] : []), ...(containers.length > 0 ? [containerSetters(containers)] : [])];
 }
 
-const appArmorProfile: Check = (metadata, spec) => {
-  const allowedType = (type: string) => type === "RuntimeDefault" || type === "Localhost";
+/** The pod and containers that set an AppArmor or seccomp profile type other than RuntimeDefault or Localhost. */
+function badProfileTypes(spec: V1PodSpec, field: "appArmorProfile" | "seccompProfile") {
+  const allowed = (type: string) => type === "RuntimeDefault" || type === "Localhost";
   const badValues: string[] = [];
-  const podType = spec.securityContext?.appArmorProfile?.type;
-  const podBad = podType !== undefined && !allowedType(podType);
+  const podType = spec.securityContext?.[field]?.type;
+  const podBad = podType !== undefined && !allowed(podType);
   if (podBad) badValues.push(podType);
   const badContainers: string[] = [];
   for (const c of containersOf(spec)) {
-    const type = c.securityContext?.appArmorProfile?.type;
-    if (type !== undefined && !allowedType(type)) {
+    const type = c.securityContext?.[field]?.type;
+    if (type !== undefined && !allowed(type)) {
       badContainers.push(c.name);
       badValues.push(type);
     }
   }
+  return { podBad, badContainers, badValues };
+}
+
+const appArmorProfile: Check = (metadata, spec) => {
+  const { podBad, badContainers, badValues } = badProfileTypes(spec, "appArmorProfile");
   const annotations = Object.entries(metadata.annotations ?? {})
     .filter(([key, value]) => key.startsWith("container.apparmor.security.beta.kubernetes.io/") && !allowedAppArmorAnnotation(value))
     .map(([key, value]) => `${key}=${JSON.stringify(value)}`)
@@ -296,19 +302,7 @@ const seccompProfile: Check = (metadata, spec, minor) => {
       ? undefined
       : { reason: "seccompProfile", detail: `forbidden ${plural("annotation", "annotations", list.length)} ${list.join(", ")}` };
   } // prettier-ignore
-  const validType = (type: string) => type === "Localhost" || type === "RuntimeDefault";
-  const badValues: string[] = [];
-  const podType = spec.securityContext?.seccompProfile?.type;
-  const podBad = podType !== undefined && !validType(podType);
-  if (podBad) badValues.push(podType);
-  const badContainers: string[] = [];
-  for (const c of containersOf(spec)) {
-    const type = c.securityContext?.seccompProfile?.type;
-    if (type !== undefined && !validType(type)) {
-      badContainers.push(c.name);
-      badValues.push(type);
-    }
-  }
+  const { podBad, badContainers, badValues } = badProfileTypes(spec, "seccompProfile");
   const who = setters(podBad, badContainers);
   if (who.length === 0) return undefined;
   return {

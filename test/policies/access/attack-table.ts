@@ -144,9 +144,6 @@ const PROFILE = {
   restricted: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
 } satisfies Record<string, V1Container["securityContext"]>; // prettier-ignore
 
-/** Istio's injector test data is built with images from this hub; tests add it to the configured ones. */
-const ISTIO_TEST_HUB = "registry.istio.io/testing";
-
 /** An Istio init container as the injector writes it, with another image or additions. */
 function istioInit(image: string, edit: (c: V1Container) => void = () => {}): V1Container {
   return edited({ name: "istio-init", image, securityContext: { capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] }, runAsUser: 0, runAsNonRoot: false } }, edit); // prettier-ignore
@@ -165,6 +162,8 @@ function injectedFixture(path: string, name: string): V1Pod {
 
 /** Istio's cases whose own pod meets baseline: host-network-skipped is a hostNetwork pod, and the
  * statefulset's template brings a hostPath volume of its own. */
+// Istio's injector test data uses images from the hub registry.istio.io/testing, which those cases
+// add to istio.proxyImageRepositories (DESIGN: tests may configure more).
 const INJECTED = INJECT_CASES.filter((c) => !["host-network-skipped", "statefulset"].includes(c.case));
 
 const NOBODY_ENTERS = /CVM pod .* nobody may enter it/;
