@@ -31,11 +31,13 @@ const LIST_WORD: Readonly<Record<ContainerList, string>> = {
   ephemeralContainers: "ephemeral container",
 };
 
-/** What the judgement found: baseline's violations and the rule's own findings, in words. */
+/** What the judgement found, in words: baseline's violations and the rule's own refusals, plus
+ * notes that explain a violation (why a mesh-named container got no exception) but refuse nothing. */
 interface Findings {
   violations: string;
   reserved: string[];
   mesh: string[];
+  notes: string[];
 }
 
 function hasFindings(f: Findings): boolean {
@@ -75,7 +77,13 @@ function withoutMeshCapabilities(c: V1Container, capabilities: ReadonlySet<strin
 }
 
 /** The pod as baseline judges it, with the exceptions applied; `mesh` collects what they refused. */
-function judgedSpec(pod: V1Pod, ctx: PolicyContext, ours: boolean, mesh: string[]): V1PodSpec {
+function judgedSpec(
+  pod: V1Pod,
+  ctx: PolicyContext,
+  ours: boolean,
+  mesh: string[],
+  notes: string[],
+): V1PodSpec {
   const spec: V1PodSpec = pod.spec ?? { containers: [] };
   const policy = ctx.config.istio.policy;
   const besideSupervisor = ours && ctx.config.form === "envbox";
@@ -88,7 +96,7 @@ function judgedSpec(pod: V1Pod, ctx: PolicyContext, ours: boolean, mesh: string[
     const shape = ephemeral ? undefined : meshShape(c, pod, ctx.config);
     if (shape === undefined) return c;
     if (!shape.tolerated) {
-      mesh.push(`${shape.why}, so it is judged as an ordinary container`);
+      notes.push(`${shape.why}, so it is judged as an ordinary container`);
       return c;
     }
     if (besideSupervisor && (policy === "optOut" || policy === "deny")) {
@@ -111,18 +119,20 @@ function judgedSpec(pod: V1Pod, ctx: PolicyContext, ours: boolean, mesh: string[
 
 function judgePod(pod: V1Pod, ctx: PolicyContext, ours: boolean): Findings {
   const mesh: string[] = [];
-  const spec = judgedSpec(pod, ctx, ours, mesh);
+  const notes: string[] = [];
+  const spec = judgedSpec(pod, ctx, ours, mesh, notes);
   const minor = baselineMinor(ctx.config.access.baselineVersion);
   const violations = baselineViolations({ metadata: pod.metadata, spec }, minor);
   return {
     violations: violations.length === 0 ? "" : `violates PodSecurity "${baselineLabel(minor)}": ${describeViolations(violations)}`,
     reserved: reservedVolumeUses(pod.spec, ours),
     mesh,
+    notes,
   }; // prettier-ignore
 }
 
 function sentence(f: Findings): string {
-  return [f.violations, ...f.reserved, ...f.mesh].filter((part) => part !== "").join("; ");
+  return [f.violations, ...f.reserved, ...f.mesh, ...f.notes].filter((part) => part !== "").join("; ");
 }
 
 function whyNotOurs(form: CvmFormCheck, labelled: boolean, ctx: PolicyContext): string {
