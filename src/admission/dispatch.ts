@@ -16,6 +16,7 @@ import {
 } from "../telemetry/admission-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
 import { podShapeProblem } from "./pod-shape.js";
+import { requestFieldProblem } from "./request-fields.js";
 import { denialMessage, toResponse, toReview } from "./response.js";
 import type { CheckedReview } from "./review.js";
 import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "./types.js";
@@ -52,7 +53,7 @@ function podProblem(request: AdmissionRequest): string | undefined {
 }
 
 function decide(webhook: Webhook, ctx: PolicyContext): Decision | Promise<Decision> {
-  const problem = podProblem(ctx.request);
+  const problem = podProblem(ctx.request) ?? requestFieldProblem(ctx.request);
   return problem === undefined ? POLICIES[webhook](ctx) : deny([problem], [], 400);
 }
 

@@ -15,8 +15,8 @@ export interface Config {
   kernel: { minimum: string };
   nodes: { labels: boolean };
   labels: { podOptIn: string; namespaceOptIn: string; nodeEligible: string };
-  istio: { policy: IstioPolicy; badVersions: string };
-  access: { breakGlassGroups: string[] };
+  istio: { policy: IstioPolicy; badVersions: string; proxyImageRepositories: string[] };
+  access: { breakGlassGroups: string[]; baselineVersion: string };
   server: {
     port: number;
     host: string;

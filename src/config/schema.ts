@@ -1,6 +1,7 @@
 // The configuration's JSON Schema: one source for validation, defaults (ajv useDefaults) and the
 // env-variable overrides (every leaf path becomes CVM_ADMISSION_<PATH>).
 
+import { BASELINE_VERSION_PATTERN } from "../policies/access/baseline.js";
 import { VERSION_RANGE_PATTERN } from "../policies/istio/version-range.js";
 
 export const CONFIG_SCHEMA = {
@@ -71,6 +72,13 @@ export const CONFIG_SCHEMA = {
         policy: { enum: ["optOut", "reroute", "warn", "deny"], default: "optOut" },
         /** Proxy versions known to break CVMs: ">=1.6", ">=1.6 <1.30", "*"; unknown versions count as bad. */
         badVersions: { type: "string", pattern: VERSION_RANGE_PATTERN, default: ">=1.6" },
+        /** Where Istio's injector takes its images from (its `hub`): only containers with these images get
+         * the mesh's capabilities in opted-in namespaces. */
+        proxyImageRepositories: {
+          type: "array",
+          items: { type: "string", pattern: "^[a-z0-9][a-z0-9.:_-]*(/[a-z0-9._-]+)*$" },
+          default: ["docker.io/istio", "gcr.io/istio-release", "registry.istio.io/release"],
+        },
       },
     },
     access: {
@@ -79,6 +87,9 @@ export const CONFIG_SCHEMA = {
       default: {},
       properties: {
         breakGlassGroups: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
+        /** Pod Security baseline of this Kubernetes version judges pods in opted-in namespaces: `latest`
+         * (the newest this build knows) or `v1.N` to pin an older one. */
+        baselineVersion: { type: "string", pattern: BASELINE_VERSION_PATTERN, default: "latest" },
       },
     },
     server: {

@@ -16,8 +16,12 @@ describe("configuration", () => {
     expect(config.form).toBe("envbox");
     expect(config.kernel.minimum).toBe("5.4");
     expect(config.nodes.labels).toBe(true);
-    expect(config.istio).toEqual({ policy: "optOut", badVersions: ">=1.6" });
-    expect(config.access.breakGlassGroups).toEqual([]);
+    expect(config.istio).toEqual({
+      policy: "optOut",
+      badVersions: ">=1.6",
+      proxyImageRepositories: ["docker.io/istio", "gcr.io/istio-release", "registry.istio.io/release"],
+    });
+    expect(config.access).toEqual({ breakGlassGroups: [], baselineVersion: "latest" });
     expect(config.supervisor.image).toMatch(/^ghcr\.io\/coder\/envbox:[\d.]+@sha256:[0-9a-f]{64}$/);
     expect(config.server.port).toBe(8443);
   });
@@ -25,7 +29,7 @@ describe("configuration", () => {
   it("reads a YAML file over the defaults, keeping the defaults it does not mention", () => {
     const config = loadConfig({ file: configFile("form: runtimeclass\nistio:\n  policy: warn\n"), env: {} });
     expect(config.form).toBe("runtimeclass");
-    expect(config.istio).toEqual({ policy: "warn", badVersions: ">=1.6" });
+    expect(config.istio).toEqual({ ...defaultConfig().istio, policy: "warn" });
     expect(config.kernel.minimum).toBe("5.4");
   });
 
@@ -46,6 +50,17 @@ describe("configuration", () => {
     expect(config.server.port).toBe(9443);
   });
 
+  it("pins an older Pod Security baseline and adds proxy image repositories", () => {
+    const config = loadConfig({
+      file: configFile(
+        "access:\n  baselineVersion: v1.28\nistio:\n  proxyImageRepositories: [registry.example.com/mesh]\n",
+      ),
+      env: {},
+    });
+    expect(config.access.baselineVersion).toBe("v1.28");
+    expect(config.istio.proxyImageRepositories).toEqual(["registry.example.com/mesh"]);
+  });
+
   it.each([
     ["an unknown top-level key", "colour: blue\n", /colour: unknown key/],
     ["an unknown nested key", "istio:\n  polcy: warn\n", /istio\.polcy: unknown key/],
@@ -55,6 +70,17 @@ describe("configuration", () => {
       /istio\.policy: must be one of optOut, reroute, warn, deny/,
     ],
     ["a bad kernel minimum", "kernel:\n  minimum: '5'\n", /kernel\.minimum: must match pattern/],
+    [
+      "a baseline version newer than this build knows",
+      "access:\n  baselineVersion: v1.36\n",
+      /access\.baselineVersion: must match pattern/,
+    ],
+    ["a baseline version without its v", "access:\n  baselineVersion: '1.30'\n", /access\.baselineVersion/],
+    [
+      "a proxy image repository with a tag",
+      "istio:\n  proxyImageRepositories: [docker.io/istio/proxyv2:1.27]\n",
+      /istio\.proxyImageRepositories\.0: must match pattern/,
+    ],
     ["a wrong type", "server:\n  port: high\n", /server\.port: must be integer/],
     ["a list at the top", "- a\n", /must hold a mapping/],
     ["broken YAML", "istio: [\n", /not valid YAML/],

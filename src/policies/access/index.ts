@@ -2,7 +2,8 @@
 // The Pod Security pre-check is a step of the mutating chain instead: podSecurityPrecheck.
 
 import type { Validator } from "../context.js";
-import { denyFakedCvmForm } from "./faking.js";
+import { enforceBaseline } from "./baseline-rule.js";
+import { denyReservedBindingMetadata } from "./binding-metadata.js";
 import { denyConnectToCvmPods, denyEphemeralContainersInCvmPods } from "./no-way-in.js";
 import { enforceSupervisorInput } from "./supervisor-input.js";
 import { denyCvmPodTampering } from "./tampering.js";
@@ -14,6 +15,7 @@ export const ACCESS_VALIDATORS: readonly Validator[] = [
   denyConnectToCvmPods,
   denyEphemeralContainersInCvmPods,
   denyCvmPodTampering,
-  denyFakedCvmForm,
+  enforceBaseline,
+  denyReservedBindingMetadata,
   enforceSupervisorInput,
 ];

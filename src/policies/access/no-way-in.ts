@@ -76,7 +76,7 @@ export const denyConnectToCvmPods: Validator = (ctx) => {
 };
 
 /** Entries of the ephemeral-container list: a Pod (Kubernetes 1.22+) or the old EphemeralContainers kind. */
-function ephemeralContainers(object: unknown): V1EphemeralContainer[] {
+export function ephemeralContainers(object: unknown): V1EphemeralContainer[] {
   if (!isObject(object)) return [];
   const pod = podOf(object);
   const list = pod !== undefined ? pod.spec?.ephemeralContainers : object["ephemeralContainers"];

@@ -8,7 +8,7 @@ import type { Config } from "../../config/config.js";
 
 export const RESERVED_PREFIX = "cvm.dev/";
 
-function isReservedKey(key: string, config: Config): boolean {
+export function isReservedKey(key: string, config: Config): boolean {
   // eslint-disable-next-line no-control-regex
   const nonAscii = /[^\x00-\x7f]/.test(key);
   return nonAscii || key.toLowerCase().startsWith(RESERVED_PREFIX) || key === config.labels.podOptIn;

@@ -2,7 +2,8 @@
 // an image (`containers[*].image` is mutable: swapping the supervisor's image would run the user's
 // code privileged) or change a container's env, and no UPDATE of any pod in an opted-in namespace
 // may add, remove or alter a cvm.dev/* label or annotation (pods/status can change metadata too).
-// In-place resizes are limited to the user's own resources (see resizeChanges).
+// In-place resizes, through pods/resize or a plain UPDATE, are limited to the user's own resources
+// (see resizeChanges).
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
@@ -70,6 +71,10 @@ export const denyCvmPodTampering: Validator = (ctx) => {
             `is created (a new image or env means a new pod: delete it and create it again)`,
         );
       }
+      // Where in-place resize is on before pods/resize exists (1.27-1.31, feature gate
+      // InPlacePodVerticalScaling), a plain UPDATE is the resize path: the same rule applies.
+      const resize = resizeChanges(oldPod, newPod);
+      if (resize.length > 0) reasons.push(`update of CVM ${ref} refused: ${resize.join("; ")}`);
     } else if (request.subResource === "resize") {
       const resize = resizeChanges(oldPod, newPod);
       if (resize.length > 0) reasons.push(`resize of CVM ${ref} refused: ${resize.join("; ")}`);

@@ -1,5 +1,6 @@
-// Containers that Istio injects. The CVM mutation leaves them alone (they are the mesh's, not the
-// user's), and the anti-faking check exempts them (DESIGN §12).
+// Containers that Istio injects, by name: what detection and the CVM mutation go by (they are the
+// mesh's, not the user's). A name proves nothing about origin: the baseline rule of opted-in
+// namespaces relaxes only for containers in the injector's shape (injected-shape.ts).
 
 import type { V1Container } from "@kubernetes/client-node";
 

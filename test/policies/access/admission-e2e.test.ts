@@ -24,14 +24,14 @@ const namespaces = parseClusterViewText(fixtureText("cluster.yaml"), "cluster.ya
 
 function admitRequest(c: AttackCase, serviceAddr: string, webhookConfigurations: object[]): AdmitRequest {
   const r: AdmissionRequest = c.request;
-  const connect = r.operation === "CONNECT";
+  // CONNECT and pods/binding: the parent pod names the target, the options object or Binding is the body.
+  const connect = r.operation === "CONNECT" || r.subResource === "binding";
   return {
     webhookConfigurations,
     serviceAddr,
     namespace: { apiVersion: "v1", kind: "List", items: namespaces },
     operation: r.operation,
     ...(r.subResource ? { subresource: r.subResource } : {}),
-    // CONNECT: the parent pod names the target, the options object is the request's body.
     object: connect
       ? { apiVersion: "v1", kind: "Pod", metadata: { name: r.name, namespace: r.namespace } }
       : (r.object as object),

@@ -11,7 +11,9 @@ import type { Config } from "../../../src/config/config.js";
 import { BREAK_GLASS_AUDIT_KEY } from "../../../src/policies/access/break-glass.js";
 import { transformPod } from "../../../src/policies/cvm/transform.js";
 import type { ServerPool, TestServer } from "../../support/server.js";
+import { fixturePod as istioFixturePod, injectLikeIstio, INJECT_CASES } from "../istio/support.js";
 import {
+  bindPod,
   clusterView,
   connect,
   createPod,
@@ -122,6 +124,48 @@ function withIstioSidecar(pod: V1Pod): V1Pod {
   });
 }
 
+/** `kubectl debug` (no --copy-to) on `pod`: an ephemeral container with the profile's security context. */
+function debug(
+  pod: V1Pod,
+  securityContext?: V1Container["securityContext"],
+  user = USERS.alice,
+): AdmissionRequest {
+  const after = edited(pod, (p) => {
+    p.spec!.ephemeralContainers = [{ name: "debugger-q8x2z", image: "busybox:1.36", stdin: true, tty: true, targetContainerName: p.spec!.containers[0]!.name, ...(securityContext ? { securityContext } : {}) }];
+  }); // prettier-ignore
+  return updatePod(pod, after, "ephemeralcontainers", user);
+}
+
+/** kubectl's debug profiles (kubectl debug --profile), as they set the ephemeral container. */
+const PROFILE = {
+  sysadmin: { privileged: true },
+  netadmin: { capabilities: { add: ["NET_ADMIN", "NET_RAW"] } },
+  general: { capabilities: { add: ["SYS_PTRACE"] } },
+  restricted: { runAsNonRoot: true, allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] }, seccompProfile: { type: "RuntimeDefault" } },
+} satisfies Record<string, V1Container["securityContext"]>; // prettier-ignore
+
+/** An Istio init container as the injector writes it, with another image or additions. */
+function istioInit(image: string, edit: (c: V1Container) => void = () => {}): V1Container {
+  return edited({ name: "istio-init", image, securityContext: { capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] }, runAsUser: 0, runAsNonRoot: false } }, edit); // prettier-ignore
+}
+
+/** A pod of Istio's injector test data (test/fixtures/istio/inject), created in `workspaces`. */
+function injectedFixture(path: string, name: string): V1Pod {
+  const pod = istioFixturePod(`inject/${path}`);
+  return {
+    ...pod,
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...pod.metadata, name, namespace: "workspaces" },
+  };
+}
+
+/** Istio's cases whose own pod meets baseline: host-network-skipped is a hostNetwork pod, and the
+ * statefulset's template brings a hostPath volume of its own. */
+// Istio's injector test data uses images from the hub registry.istio.io/testing, which those cases
+// add to istio.proxyImageRepositories (DESIGN: tests may configure more).
+const INJECTED = INJECT_CASES.filter((c) => !["host-network-skipped", "statefulset"].includes(c.case));
+
 const NOBODY_ENTERS = /CVM pod .* nobody may enter it/;
 const FAKE = /opted in to CVMs/;
 const TAMPER = /cvm\.dev\/\* labels and annotations are set by cvm-admission/;
@@ -183,25 +227,25 @@ export function attackCases(): AttackCase[] {
     { name: "image update of an ordinary pod", webhook: "validate", request: updatePod(web, edited(web, (p) => { p.spec!.containers[0]!.image = "registry.example.com/tool:2"; })), expect: allowed() },
 
     // 3. No faking -------------------------------------------------------------------------------
-    { name: "captured privileged pod, created by system:masters", webhook: "validate", request: capturedRequest("v1-create-pod-privileged.review.json"), expect: deny(/container nginx is privileged/, FAKE) },
-    { name: "node-agent style pod: hostNetwork, hostPID, hostPath, privileged", webhook: "validate", request: createPod(fixturePod("daemonset-sysdig-hostnetwork-hostpid-privileged.yaml", "workspaces")), expect: deny(/hostNetwork is true/, /hostPID is true/, /hostPath/, /privileged/) },
-    { name: "added capabilities NET_ADMIN, SYS_TIME", webhook: "validate", request: createPod(fixturePod("pod-capabilities-add.yaml", "workspaces")), expect: deny(/adds capabilities NET_ADMIN, SYS_TIME/) },
-    { name: "capability spelt cap_sys_admin", webhook: "validate", request: createPod(plainPod("caps", (p) => { p.spec!.containers[0]!.securityContext = { capabilities: { add: ["cap_sys_admin"] } }; })), expect: deny(/adds capabilities cap_sys_admin/) },
-    { name: "a hostPath volume alone", webhook: "validate", request: createPod(plainPod("hp", (p) => { p.spec!.volumes = [{ name: "root", hostPath: { path: "/" } }]; })), expect: deny(/volume root is a hostPath \(\/\)/) },
-    { name: "hostIPC alone", webhook: "validate", request: createPod(plainPod("ipc", (p) => { p.spec!.hostIPC = true; })), expect: deny(/hostIPC is true/) },
-    { name: "SELinux super-privileged type spc_t at pod level", webhook: "validate", request: createPod(plainPod("spc", (p) => { p.spec!.securityContext = { seLinuxOptions: { type: "spc_t" } }; })), expect: deny(/the pod uses SELinux type spc_t/) },
-    { name: "unmasked /proc", webhook: "validate", request: createPod(plainPod("proc", (p) => { p.spec!.hostUsers = false; p.spec!.containers[0]!.securityContext = { procMount: "Unmasked" }; })), expect: deny(/container main mounts \/proc unmasked/) },
+    { name: "captured privileged pod, created by system:masters", webhook: "validate", request: capturedRequest("v1-create-pod-privileged.review.json"), expect: deny(/violates PodSecurity "baseline:v1\.35": privileged \(container "nginx" must not set securityContext\.privileged=true\)/, FAKE) },
+    { name: "node-agent style pod: hostNetwork, hostPID, hostPath, privileged", webhook: "validate", request: createPod(fixturePod("daemonset-sysdig-hostnetwork-hostpid-privileged.yaml", "workspaces")), expect: deny(/host namespaces \(hostNetwork=true, hostPID=true\)/, /hostPath volumes \(volumes /, /privileged \(container /) },
+    { name: "added capabilities NET_ADMIN, SYS_TIME", webhook: "validate", request: createPod(fixturePod("pod-capabilities-add.yaml", "workspaces")), expect: deny(/non-default capabilities \(container "sec-ctx-4" must not include "NET_ADMIN", "SYS_TIME" in securityContext\.capabilities\.add\)/) },
+    { name: "capability spelt cap_sys_admin", webhook: "validate", request: createPod(plainPod("caps", (p) => { p.spec!.containers[0]!.securityContext = { capabilities: { add: ["cap_sys_admin"] } }; })), expect: deny(/must not include "cap_sys_admin"/) },
+    { name: "a hostPath volume alone", webhook: "validate", request: createPod(plainPod("hp", (p) => { p.spec!.volumes = [{ name: "root", hostPath: { path: "/" } }]; })), expect: deny(/hostPath volumes \(volume "root"\)/) },
+    { name: "hostIPC alone", webhook: "validate", request: createPod(plainPod("ipc", (p) => { p.spec!.hostIPC = true; })), expect: deny(/host namespaces \(hostIPC=true\)/) },
+    { name: "SELinux super-privileged type spc_t at pod level", webhook: "validate", request: createPod(plainPod("spc", (p) => { p.spec!.securityContext = { seLinuxOptions: { type: "spc_t" } }; })), expect: deny(/seLinuxOptions \(pod set forbidden securityContext\.seLinuxOptions: type "spc_t"\)/) },
+    { name: "unmasked /proc in a user namespace, baseline pinned to v1.34", webhook: "validate", config: (c) => { c.access.baselineVersion = "v1.34"; }, request: createPod(plainPod("proc", (p) => { p.spec!.hostUsers = false; p.spec!.containers[0]!.securityContext = { procMount: "Unmasked" }; })), expect: deny(/violates PodSecurity "baseline:v1\.34": procMount \(container "main" must not set securityContext\.procMount to "Unmasked"\)/) },
     { name: "a reserved cvm-* volume on an ordinary pod", webhook: "validate", request: createPod(plainPod("res", (p) => { p.spec!.volumes = [{ name: "cvm-docker", emptyDir: {} }]; })), expect: deny(/volume cvm-docker uses the reserved cvm- prefix/) },
-    { name: "a privileged container named istio-proxy", webhook: "validate", request: createPod(plainPod("mesh", (p) => { p.spec!.containers.push({ name: "istio-proxy", image: "evil.example.com/proxyv2:1.27.0", securityContext: { privileged: true } }); })), expect: deny(/container istio-proxy is privileged/) },
-    { name: "kubectl debug --copy-to: copy of a CVM pod without its label, with a debug container", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-debug"; delete p.metadata!.labels; p.spec!.shareProcessNamespace = true; p.spec!.containers.push({ name: "debugger-abc12", image: "busybox", stdin: true, tty: true }); })), expect: deny(/privileged CVM parts \(cvm-sysbox, .*cvm-supervisor\)/, FAKE) },
-    { name: "kubectl debug --copy-to --keep-labels with the supervisor's image replaced", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-debug"; supervisorOf(p).image = "busybox"; })), expect: deny(/privileged CVM parts /, /not exactly what cvm-admission builds/) },
-    { name: "our exact CVM form created without its opt-in label (exec would then be open)", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-copy"; delete p.metadata!.labels!["cvm.dev/enabled"]; })), expect: deny(/privileged CVM parts /, /lacks the label cvm\.dev\/enabled=true/) },
+    { name: "a privileged container named istio-proxy", webhook: "validate", request: createPod(plainPod("mesh", (p) => { p.spec!.containers.push({ name: "istio-proxy", image: "evil.example.com/proxyv2:1.27.0", securityContext: { privileged: true } }); })), expect: deny(/privileged \(container "istio-proxy" must not/, /istio-proxy has image evil\.example\.com\/proxyv2:1\.27\.0, not from istio\.proxyImageRepositories .* judged as an ordinary container/) },
+    { name: "kubectl debug --copy-to: copy of a CVM pod without its label, with a debug container", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-debug"; delete p.metadata!.labels; p.spec!.shareProcessNamespace = true; p.spec!.containers.push({ name: "debugger-abc12", image: "busybox", stdin: true, tty: true }); })), expect: deny(/hostPath volumes \(volumes "cvm-lib-modules", "cvm-usr-src"\)/, /privileged \(container "cvm-supervisor"/, /volumes cvm-sysbox, .* use the reserved cvm- prefix/, /not exactly what cvm-admission builds/, FAKE) },
+    { name: "kubectl debug --copy-to --keep-labels with the supervisor's image replaced", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-debug"; supervisorOf(p).image = "busybox"; })), expect: deny(/privileged \(container "cvm-supervisor"/, /not exactly what cvm-admission builds: spec\.containers\[0\]\.image differs/) },
+    { name: "our exact CVM form created without its opt-in label (exec would then be open)", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-copy"; delete p.metadata!.labels!["cvm.dev/enabled"]; })), expect: deny(/privileged \(container "cvm-supervisor"/, /lacks the label cvm\.dev\/enabled=true/) },
     { name: "a CVM-looking pod with one extra env var on the supervisor", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "EXTRA", value: "1" }); })), expect: deny(/not exactly what cvm-admission builds/) },
-    { name: "hand-written fake supervisor with a pre-set cvm.dev/mutated annotation", webhook: "validate", request: createPod(plainPod("fake", (p) => { p.metadata!.labels!["cvm.dev/enabled"] = "true"; p.metadata!.annotations = { "cvm.dev/mutated": "v1", "cvm.dev/form": "envbox" }; p.spec!.containers = [{ name: "cvm-supervisor", image: "evil.example.com/shell:1", securityContext: { privileged: true } }]; })), expect: deny(/privileged CVM parts \(cvm-supervisor\)/, /CODER_INNER_IMAGE is missing/) },
-    { name: "our CVM pod plus a second privileged container", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.containers.push({ name: "helper", image: "busybox", securityContext: { privileged: true } }); })), expect: deny(/container helper is privileged/) },
+    { name: "hand-written fake supervisor with a pre-set cvm.dev/mutated annotation", webhook: "validate", request: createPod(plainPod("fake", (p) => { p.metadata!.labels!["cvm.dev/enabled"] = "true"; p.metadata!.annotations = { "cvm.dev/mutated": "v1", "cvm.dev/form": "envbox" }; p.spec!.containers = [{ name: "cvm-supervisor", image: "evil.example.com/shell:1", securityContext: { privileged: true } }]; })), expect: deny(/privileged \(container "cvm-supervisor"/, /CODER_INNER_IMAGE is missing/) },
+    { name: "our CVM pod plus a second privileged container", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.containers.push({ name: "helper", image: "busybox", securityContext: { privileged: true } }); })), expect: deny(/privileged \(containers "cvm-supervisor", "helper" must not/, /not exactly what cvm-admission builds/) },
     { name: "our CVM pod plus a sidecar mounting cvm-docker", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.containers.push({ name: "peek", image: "busybox", volumeMounts: [{ name: "cvm-docker", mountPath: "/outer-docker" }] }); })), expect: deny(/container peek mounts the reserved volume cvm-docker/) },
     { name: "Istio's proxy told to mount cvm-docker (sidecar.istio.io/userVolumeMount)", webhook: "validate", config: (c) => { c.istio.policy = "warn"; }, request: createPod(edited(withIstioSidecar(cvm), (p) => { p.metadata!.annotations!["sidecar.istio.io/userVolumeMount"] = '{"cvm-docker":{"mountPath":"/outer"}}'; p.spec!.initContainers![1]!.volumeMounts = [{ name: "cvm-docker", mountPath: "/outer" }]; })), expect: deny(/init container istio-proxy mounts the reserved volume cvm-docker/) },
-    { name: "our CVM pod plus hostPID", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.hostPID = true; })), expect: deny(/hostPID is true/) },
+    { name: "our CVM pod plus hostPID", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.hostPID = true; })), expect: deny(/host namespaces \(hostPID=true\)/) },
     { name: "privileged pod as a dry run", webhook: "validate", request: { ...capturedRequest("v1-create-pod-privileged.review.json"), dryRun: true }, expect: deny(FAKE) },
     // legitimate
     { name: "our own mutated CVM pod", webhook: "validate", request: createPod(cvm), expect: allowed() },
@@ -211,6 +255,50 @@ export function attackCases(): AttackCase[] {
     { name: "ordinary pod with the default SELinux container type", webhook: "validate", request: createPod(plainPod("selinux", (p) => { p.spec!.securityContext = { seLinuxOptions: { type: "container_t", level: "s0:c123,c456" } }; })), expect: allowed() },
     { name: "ordinary pod with Istio's init container (NET_ADMIN, NET_RAW)", webhook: "validate", request: createPod(plainPod("meshed", (p) => { p.spec!.initContainers = [{ name: "istio-init", image: "docker.io/istio/proxyv2:1.27.0", securityContext: { capabilities: { add: ["NET_ADMIN", "NET_RAW"], drop: ["ALL"] }, runAsUser: 0 } }]; })), expect: allowed() },
     { name: "privileged pod in a namespace that has not opted in", webhook: "validate", request: createPod(plainPod("infra", (p) => { p.spec!.containers[0]!.securityContext = { privileged: true }; }, "plain")), expect: allowed() },
+
+    // 7. Pod Security baseline for every other pod (issue 14) ---------------------------------
+    { name: "kubectl debug --profile=sysadmin on an ordinary pod (privileged ephemeral container)", webhook: "validate", request: debug(web, PROFILE.sysadmin), expect: deny(/adding ephemeral container debugger-q8x2z \(kubectl debug\) to pod workspaces\/web refused/, /privileged \(container "debugger-q8x2z" must not set securityContext\.privileged=true\)/, /--profile=baseline/) },
+    { name: "ephemeral container with SYS_ADMIN on an ordinary pod", webhook: "validate", request: debug(web, { capabilities: { add: ["SYS_ADMIN"] } }), expect: deny(/non-default capabilities \(container "debugger-q8x2z" must not include "SYS_ADMIN"/) },
+    { name: "kubectl debug --profile=netadmin on an ordinary pod", webhook: "validate", request: debug(web, PROFILE.netadmin), expect: deny(/must not include "NET_ADMIN", "NET_RAW"/) },
+    { name: "kubectl debug --profile=general (SYS_PTRACE) on an ordinary pod", webhook: "validate", request: debug(web, PROFILE.general), expect: deny(/must not include "SYS_PTRACE"/) },
+    { name: "ephemeral container named istio-proxy with Istio's image and NET_ADMIN", webhook: "validate", request: updatePod(web, edited(web, (p) => { p.spec!.ephemeralContainers = [{ name: "istio-proxy", image: "docker.io/istio/proxyv2:1.27.0", securityContext: { capabilities: { add: ["NET_ADMIN"] } } }]; }), "ephemeralcontainers"), expect: deny(/must not include "NET_ADMIN"/) },
+    { name: "ephemeral container with unconfined seccomp through the pre-1.22 EphemeralContainers body", webhook: "validate", request: { ...updatePod(web, web, "ephemeralcontainers"), kind: { group: "", version: "v1", kind: "EphemeralContainers" }, object: { kind: "EphemeralContainers", apiVersion: "v1", metadata: { name: "web", namespace: "workspaces" }, ephemeralContainers: [{ name: "dbg", image: "busybox", securityContext: { seccompProfile: { type: "Unconfined" } } }] }, oldObject: { kind: "EphemeralContainers", apiVersion: "v1", metadata: { name: "web", namespace: "workspaces" }, ephemeralContainers: [] } }, expect: deny(/seccompProfile \(container "dbg" must not set securityContext\.seccompProfile\.type to "Unconfined"\)/) },
+    { name: "image update of a privileged pod that predates the opt-in", webhook: "validate", request: updatePod(plainPod("old", (p) => { p.spec!.containers[0]!.securityContext = { privileged: true }; }), plainPod("old", (p) => { p.spec!.containers[0]!.securityContext = { privileged: true }; p.spec!.containers[0]!.image = "registry.example.com/tool:2"; })), expect: deny(/update of pod workspaces\/old changing container main refused: violates PodSecurity "baseline:v1\.35": privileged/) },
+    { name: "container named istio-init with NET_ADMIN, NET_RAW and another image", webhook: "validate", request: createPod(plainPod("fake-mesh", (p) => { p.spec!.initContainers = [istioInit("evil.example.com/istio/proxyv2:1.27.0")]; })), expect: deny(/non-default capabilities \(container "istio-init" must not include "NET_ADMIN", "NET_RAW"/, /istio-init has image evil\.example\.com\/istio\/proxyv2:1\.27\.0, not from istio\.proxyImageRepositories/) },
+    { name: "istio-init with Istio's image adding SYS_ADMIN as well", webhook: "validate", request: createPod(plainPod("mesh-admin", (p) => { p.spec!.initContainers = [istioInit("docker.io/istio/proxyv2:1.27.0", (c) => { c.securityContext!.capabilities!.add!.push("SYS_ADMIN"); })]; })), expect: deny(/must not include "NET_ADMIN", "NET_RAW", "SYS_ADMIN"/, /istio-init adds SYS_ADMIN, which Istio's injector never adds to it/) },
+    { name: "istio-proxy with Istio's image and a host port", webhook: "validate", request: createPod(plainPod("mesh-port", (p) => { p.spec!.containers.push({ name: "istio-proxy", image: "docker.io/istio/proxyv2:1.27.0", ports: [{ containerPort: 15090, hostPort: 15090 }] }); })), expect: deny(/hostPort \(container "istio-proxy" uses hostPort 15090\)/) },
+    { name: "istio-proxy with Istio's image and unconfined seccomp and AppArmor", webhook: "validate", request: createPod(plainPod("mesh-unconfined", (p) => { p.spec!.containers.push({ name: "istio-proxy", image: "docker.io/istio/proxyv2:1.27.0", securityContext: { seccompProfile: { type: "Unconfined" }, appArmorProfile: { type: "Unconfined" } } }); })), expect: deny(/forbidden AppArmor profile \(container "istio-proxy"/, /seccompProfile \(container "istio-proxy"/) },
+    { name: "CVM pod (optOut) with an old-version Istio sidecar beside the supervisor", webhook: "validate", request: createPod(edited(withIstioSidecar(cvm), (p) => { for (const c of p.spec!.initContainers!) c.image = "docker.io/istio/proxyv2:1.5.0"; })), expect: deny(/Istio's istio-init may not run beside cvm-supervisor under istio\.policy=optOut/, /non-default capabilities \(container "istio-init"/) },
+    { name: "CVM pod (istio.policy deny) with Istio's real injection (case default)", webhook: "validate", config: (c) => { c.istio.policy = "deny"; c.istio.proxyImageRepositories.push("registry.istio.io/testing"); }, request: createPod(injectLikeIstio(cvm, INJECTED[0]!)), expect: deny(/may not run beside cvm-supervisor under istio\.policy=deny/) },
+    { name: "CVM pod (warn) whose mesh-named init container shares the user's volume with the supervisor", webhook: "validate", config: (c) => { c.istio.policy = "warn"; }, request: createPod(edited(withIstioSidecar(cvm), (p) => { p.spec!.initContainers![0]!.volumeMounts = [{ name: "home", mountPath: "/data" }]; })), expect: deny(/istio-init shares volume home with cvm-supervisor, so it is judged as an ordinary container/, /must not include "NET_ADMIN", "NET_RAW"/) },
+    { name: "Istio's real injected pod with the test hub not configured", webhook: "validate", request: createPod(injectedFixture(INJECTED[0]!.injected, "meshed-unknown-hub")), expect: deny(/istio-init has image registry\.istio\.io\/testing\/proxyv2:latest, not from istio\.proxyImageRepositories/) },
+    { name: "Istio's fixture of a host-network pod (Istio skips it; baseline does not)", webhook: "validate", request: createPod(injectedFixture("host-network-skipped/injected.yaml", "hostnet")), expect: deny(/host namespaces \(hostNetwork=true\)/) },
+    { name: "Istio's StatefulSet fixture: its own hostPath volume is refused, Istio's containers pass", webhook: "validate", config: (c) => { c.istio.proxyImageRepositories.push("registry.istio.io/testing"); }, request: createPod(injectedFixture("statefulset/injected.yaml", "meshed-statefulset")), expect: deny(/: violates PodSecurity "baseline:v1\.35": hostPath volumes \(volume "data"\)\. In this namespace/) },
+    { name: "seccomp Unconfined for the whole pod", webhook: "validate", request: createPod(plainPod("seccomp", (p) => { p.spec!.securityContext = { seccompProfile: { type: "Unconfined" } }; })), expect: deny(/seccompProfile \(pod must not set securityContext\.seccompProfile\.type to "Unconfined"\)/) },
+    { name: "AppArmor Unconfined by field", webhook: "validate", request: createPod(plainPod("aa", (p) => { p.spec!.containers[0]!.securityContext = { appArmorProfile: { type: "Unconfined" } }; })), expect: deny(/forbidden AppArmor profile \(container "main" must not set AppArmor profile type to "Unconfined"\)/) },
+    { name: "AppArmor unconfined by the beta annotation", webhook: "validate", request: createPod(plainPod("aa-annotation", (p) => { p.metadata!.annotations = { "container.apparmor.security.beta.kubernetes.io/main": "unconfined" }; })), expect: deny(/forbidden AppArmor profile \(annotation must not set AppArmor profile type to "container\.apparmor\.security\.beta\.kubernetes\.io\/main="unconfined""\)/) },
+    { name: "a host port", webhook: "validate", request: createPod(plainPod("hostport", (p) => { p.spec!.containers[0]!.ports = [{ containerPort: 2375, hostPort: 2375 }]; })), expect: deny(/hostPort \(container "main" uses hostPort 2375\)/) },
+    { name: "unsafe sysctls", webhook: "validate", request: createPod(plainPod("sysctl", (p) => { p.spec!.securityContext = { sysctls: [{ name: "kernel.core_pattern", value: "|/tmp/x" }, { name: "net.ipv4.tcp_syncookies", value: "1" }] }; })), expect: deny(/forbidden sysctls \(kernel\.core_pattern\)/) },
+    { name: "SELinux user and role", webhook: "validate", request: createPod(plainPod("selinux-user", (p) => { p.spec!.containers[0]!.securityContext = { seLinuxOptions: { user: "system_u", role: "system_r" } }; })), expect: deny(/seLinuxOptions \(container "main" set forbidden securityContext\.seLinuxOptions: user may not be set; role may not be set\)/) },
+    { name: "a probe aimed at another host", webhook: "validate", request: createPod(plainPod("probe-host", (p) => { p.spec!.containers[0]!.livenessProbe = { httpGet: { host: "169.254.169.254", path: "/", port: 80 } }; })), expect: deny(/probe or lifecycle host \(container "main" uses probe or lifecycle host "169\.254\.169\.254"\)/) },
+    { name: "a later webhook adds a privileged init container to our CVM pod", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.initContainers = [{ name: "setup", image: "busybox", securityContext: { privileged: true } }]; })), expect: deny(/privileged \(containers "setup", "cvm-supervisor"/) },
+    { name: "a Binding carrying cvm.dev/* annotations (copied onto the pod)", webhook: "validate", request: bindPod("web", { annotations: { "cvm.dev/mutated": "v1", "cvm.dev/form": "envbox" } }), expect: deny(/binding of pod workspaces\/web refused: it carries annotation "cvm\.dev\/form", annotation "cvm\.dev\/mutated"/) },
+    { name: "a Binding carrying the opt-in label", webhook: "validate", request: bindPod("web", { labels: { "cvm.dev/enabled": "true" } }), expect: deny(/label "cvm\.dev\/enabled"/) },
+    { name: "plain UPDATE raising the supervisor's limits (in-place resize on 1.27-1.31)", webhook: "validate", request: updatePod(cvm, cvmWith((_p, s) => { s.resources = { ...s.resources, limits: { cpu: "8", memory: "32Gi" } }; })), expect: deny(/update of CVM pod workspaces\/dev refused: the limits of cvm-supervisor cannot change in place/) },
+    { name: "plain UPDATE resizing Istio's sidecar in a CVM pod", webhook: "validate", config: (c) => { c.istio.policy = "warn"; }, request: updatePod(withIstioSidecar(cvm), edited(withIstioSidecar(cvm), (p) => { p.spec!.initContainers![1]!.resources = { limits: { cpu: "4" } }; })), expect: deny(/container istio-proxy cannot be resized: it belongs to the Istio mesh/) },
+    { name: "break-glass does not cover raising the supervisor's limits", webhook: "validate", request: updatePod(cvm, cvmWith((_p, s) => { s.resources = { ...s.resources, limits: { cpu: "8", memory: "32Gi" } }; }), "resize", USERS.oncall), expect: deny(/limits of cvm-supervisor cannot change/) },
+    // legitimate
+    ...INJECTED.map((c): AttackCase => ({ name: `Istio's real injected pod: ${c.case}`, webhook: "validate", config: (config) => { config.istio.proxyImageRepositories.push("registry.istio.io/testing"); }, request: createPod(injectedFixture(c.injected, `meshed-${c.case}`)), expect: allowed() })),
+    ...INJECTED.slice(0, 3).map((c): AttackCase => ({ name: `our CVM pod with Istio's real injection (${c.case}) under istio.policy warn`, webhook: "validate", config: (config) => { config.istio.policy = "warn"; config.istio.proxyImageRepositories.push("registry.istio.io/testing"); }, request: createPod(injectLikeIstio(cvm, c)), expect: allowed() })),
+    { name: "a user's own container named istio-proxy, another image, nothing elevated", webhook: "validate", request: createPod(plainPod("own-proxy", (p) => { p.spec!.containers.push({ name: "istio-proxy", image: "registry.example.com/my-proxy:2", securityContext: { capabilities: { drop: ["ALL"] } } }); })), expect: allowed() },
+    { name: "kubectl debug with the legacy profile on an ordinary pod", webhook: "validate", request: debug(web), expect: allowed() },
+    { name: "kubectl debug --profile=restricted on an ordinary pod", webhook: "validate", request: debug(web, PROFILE.restricted), expect: allowed() },
+    { name: "break-glass kubectl debug --profile=sysadmin on an ordinary pod", webhook: "validate", request: debug(web, PROFILE.sysadmin, USERS.oncall), expect: { allowed: true, says: [/break-glass: ephemeral container debugger-q8x2z in pod workspaces\/web past Pod Security baseline/], breakGlassBy: "oncall" } },
+    { name: "break-glass kubectl debug --profile=sysadmin on a CVM pod", webhook: "validate", request: debug(cvm, PROFILE.sysadmin, USERS.oncall), expect: { allowed: true, says: [/break-glass/], breakGlassBy: "oncall" } },
+    { name: "unmasked /proc in a user namespace (baseline 1.35 allows it)", webhook: "validate", request: createPod(plainPod("proc-userns", (p) => { p.spec!.hostUsers = false; p.spec!.containers[0]!.securityContext = { procMount: "Unmasked" }; })), expect: allowed() },
+    { name: "safe sysctls and RuntimeDefault/Localhost profiles", webhook: "validate", request: createPod(plainPod("safe", (p) => { p.spec!.securityContext = { sysctls: [{ name: "net.ipv4.ip_local_port_range", value: "1024 65000" }], seccompProfile: { type: "RuntimeDefault" } }; p.spec!.containers[0]!.securityContext = { appArmorProfile: { type: "Localhost", localhostProfile: "k8s-tool" } }; })), expect: allowed() },
+    { name: "a Binding without cvm.dev/* metadata", webhook: "validate", request: bindPod("web", { annotations: { "example.com/placed-by": "scheduler" } }), expect: allowed() },
+    { name: "plain UPDATE changing only the supervisor's requests", webhook: "validate", request: updatePod(cvm, cvmWith((_p, s) => { s.resources = { ...s.resources, requests: { cpu: "1500m", memory: "3Gi" } }; })), expect: allowed() },
 
     // 4. Unsafe input never reaches the privileged process -------------------------------------
     { name: "a later webhook adds LD_PRELOAD to the supervisor", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "LD_PRELOAD", value: "/tmp/x.so" }); })), expect: deny(SUPERVISOR_INPUT, /LD_PRELOAD is set as-is/) },

@@ -174,6 +174,37 @@ export function connect(
   };
 }
 
+/** A pods/binding CREATE as the scheduler sends it, with metadata of the caller's choosing. */
+export function bindPod(
+  name: string,
+  metadata: { labels?: Record<string, string>; annotations?: Record<string, string> } = {},
+  user: UserInfo = { username: "system:kube-scheduler", groups: ["system:authenticated"] },
+): AdmissionRequest {
+  const kind = { group: "", version: "v1", kind: "Binding" };
+  return {
+    uid: nextUid(),
+    kind,
+    resource: PODS,
+    subResource: "binding",
+    requestKind: kind,
+    requestResource: PODS,
+    requestSubResource: "binding",
+    name,
+    namespace: "workspaces",
+    operation: "CREATE",
+    userInfo: user,
+    object: {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name, namespace: "workspaces", ...metadata },
+      target: { apiVersion: "v1", kind: "Node", name: "node-1" },
+    },
+    oldObject: null,
+    dryRun: false,
+    options: { kind: "CreateOptions", apiVersion: "meta.k8s.io/v1" },
+  };
+}
+
 /** A deep copy changed by `edit`: attacks are the legitimate object one edit away. */
 export function edited<T>(value: T, edit: (copy: T) => void): T {
   const copy = structuredClone(value);

@@ -29,8 +29,8 @@ const cases = readdirSync(ROOT, { withFileTypes: true })
 // Where the whole system answers differently from the mutation alone, and why.
 const WHOLE_SYSTEM: Record<string, { denied: RegExp } | { neverSent: RegExp }> = {
   // The mutation leaves an unlabelled pod alone, but in an opted-in namespace the validating
-  // webhook refuses its hostNetwork (anti-spoofing, issue 6).
-  "unlabelled-unchanged": { denied: /hostNetwork is true/ },
+  // webhook refuses its hostNetwork (Pod Security baseline, issue 14).
+  "unlabelled-unchanged": { denied: /host namespaces \(hostNetwork=true\)/ },
   // The mutation keeps Istio's containers; under the default optOut policy the validating webhook
   // then refuses the proxy that is still there.
   "istio-injected-kept": { denied: /Istio proxy still present/ },

@@ -19,6 +19,8 @@ function server(policy: IstioPolicy): Promise<TestServer> {
   let started = servers.get(policy);
   if (!started) {
     const config = loadConfig({ env: { CVM_ADMISSION_ISTIO_POLICY: policy } });
+    // Istio's injector test data (test/fixtures/istio/inject) takes its images from this hub.
+    config.istio.proxyImageRepositories.push("registry.istio.io/testing");
     started = startTestServer({ config, objects: [NS] });
     servers.set(policy, started);
   }
