@@ -15,10 +15,10 @@ import {
   policyErrors,
 } from "../telemetry/admission-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
-import { podShapeProblem } from "./pod-shape.js";
+import { podShapeProblem } from "../kube/pod-shape.js";
 import { denialMessage, toResponse, toReview } from "./response.js";
 import type { CheckedReview } from "./review.js";
-import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "./types.js";
+import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "../kube/admission-review.js";
 
 export type Webhook = "mutate" | "validate";
 

@@ -3,7 +3,7 @@
 
 import type { Decision } from "../policies/decision.js";
 import { jsonPatch } from "./patch.js";
-import type { AdmissionApiVersion, AdmissionResponse, AdmissionReview } from "./types.js";
+import type { AdmissionApiVersion, AdmissionResponse, AdmissionReview } from "../kube/admission-review.js";
 
 /** metav1.StatusReason for the codes a decision carries. */
 const STATUS_REASONS: Record<number, string> = { 400: "BadRequest", 403: "Forbidden", 500: "InternalError" };

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { platform, release } from "node:os";
 import { loadConfig } from "../config/load.js";
-import { judgeKernel, type NodeOsInfo } from "../policies/nodes/kernel.js";
+import { judgeKernel, type NodeOsInfo } from "../cluster/kernel.js";
 import { parseCommandArgs } from "./args.js";
 import type { Command } from "./io.js";
 

@@ -8,7 +8,7 @@ import fastJsonPatch from "fast-json-patch";
 import { stringify } from "yaml";
 import { admit } from "../admission/dispatch.js";
 import type { CheckedReview } from "../admission/review.js";
-import { ADMISSION_V1, type AdmissionResponse } from "../admission/types.js";
+import { ADMISSION_V1, type AdmissionResponse } from "../kube/admission-review.js";
 import { parseClusterViewText, EMBEDDED_VIEW_FILE, FileClusterView } from "../cluster/file-view.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";

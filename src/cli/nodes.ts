@@ -7,7 +7,7 @@ import { defaultKubeClient, listNodeFacts } from "../cluster/live/snapshot.js";
 import type { NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
-import { eligibleLabelValue, nodeJudgement } from "../policies/nodes/eligibility.js";
+import { eligibleLabelValue, nodeJudgement } from "../cluster/eligibility.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import type { Command } from "./io.js";
 

@@ -1,7 +1,7 @@
 // The configuration's JSON Schema: one source for validation, defaults (ajv useDefaults) and the
 // env-variable overrides (every leaf path becomes CVM_ADMISSION_<PATH>).
 
-import { VERSION_RANGE_PATTERN } from "../policies/istio/version-range.js";
+import { VERSION_RANGE_PATTERN } from "./version-range.js";
 
 export const CONFIG_SCHEMA = {
   type: "object",

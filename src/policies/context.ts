@@ -2,7 +2,7 @@
 // whose cache misses fall back to one bounded direct read (cluster/).
 
 import type { V1Pod } from "@kubernetes/client-node";
-import type { AdmissionRequest } from "../admission/types.js";
+import type { AdmissionRequest } from "../kube/admission-review.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import type { Decision } from "./decision.js";

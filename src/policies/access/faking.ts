@@ -10,7 +10,7 @@ import { allow, deny } from "../decision.js";
 import { checkCvmForm } from "../cvm/derive.js";
 import { isCvmPod } from "../istio/conflict.js";
 import { privilegedFeatures, type PrivilegedFeature } from "./privileged-features.js";
-import { podCreateInScope, podRef } from "./scope.js";
+import { podCreateInScope, podRef } from "../cvm-pod.js";
 
 /** For a pod that claims the CVM form, the pieces the form is made of are named together. */
 function describe(features: readonly PrivilegedFeature[], claimed: boolean): string {

@@ -8,7 +8,7 @@ import type { V1EphemeralContainer } from "@kubernetes/client-node";
 import type { PolicyContext, Validator } from "../context.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { allowBreakGlass, breakGlassGroup } from "./break-glass.js";
-import { isObject } from "../../admission/pod-shape.js";
+import { isObject } from "../../kube/pod-shape.js";
 import {
   isCvmPodUpdate,
   isOptedInNamespace,
@@ -17,7 +17,7 @@ import {
   podRef,
   requestNamespace,
   type CvmLookup,
-} from "./scope.js";
+} from "../cvm-pod.js";
 
 const CONNECT_SUBRESOURCES: Readonly<Record<string, string>> = {
   exec: "kubectl exec (and kubectl cp)",

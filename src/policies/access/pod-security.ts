@@ -10,7 +10,7 @@ import type { Form } from "../../config/config.js";
 import type { PodMutator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { isCvmPod } from "../istio/conflict.js";
-import { requestNamespace } from "./scope.js";
+import { requestNamespace } from "../cvm-pod.js";
 
 export const POD_SECURITY_PREFIX = "pod-security.kubernetes.io/";
 const LEVELS = ["privileged", "baseline", "restricted"] as const;

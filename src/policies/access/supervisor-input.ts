@@ -22,7 +22,7 @@ import {
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
 } from "../cvm/names.js";
-import { podCreateInScope, podRef } from "./scope.js";
+import { podCreateInScope, podRef } from "../cvm-pod.js";
 
 const SUPERVISOR_ENV: ReadonlySet<string> = new Set(Object.values(ENV));
 const OUR_WILDCARDS: ReadonlySet<string> = new Set([`${RENAMED_ENV_PREFIX}*`, `${ARGV_PREFIX}*`]);

@@ -10,7 +10,7 @@ import type { Validator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { reservedMetadataChanges } from "./reserved-metadata.js";
 import { resizeChanges } from "./resize.js";
-import { isCvmPodUpdate, isOptedInNamespace, podOf, podRef, requestNamespace } from "./scope.js";
+import { isCvmPodUpdate, isOptedInNamespace, podOf, podRef, requestNamespace } from "../cvm-pod.js";
 
 type ContainerList = "containers" | "initContainers";
 const CONTAINER_LISTS: readonly ContainerList[] = ["containers", "initContainers"];

@@ -3,8 +3,8 @@
 // the CVM. Every finding names the field it is about; lossy-but-safe fields become warnings.
 
 import type { V1Container, V1LifecycleHandler, V1Pod } from "@kubernetes/client-node";
-import { CONTAINER_FIELDS } from "../../admission/pod-shape.js";
-import { isMeshContainer } from "../istio/mesh-containers.js";
+import { CONTAINER_FIELDS } from "../../kube/pod-shape.js";
+import { isMeshContainer } from "../mesh-containers.js";
 import type { Findings } from "./findings.js";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "./names.js";
 

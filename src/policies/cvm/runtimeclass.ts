@@ -5,7 +5,7 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { isMeshContainer } from "../istio/mesh-containers.js";
+import { isMeshContainer } from "../mesh-containers.js";
 import { addEligibilityAffinity, removeEligibilityAffinity } from "../nodes/affinity.js";
 import { newFindings, type Findings } from "./findings.js";
 import { denied, markMutated, unmarkMutated, type TransformResult } from "./transform.js";

@@ -7,7 +7,7 @@ import type { Config } from "../../config/config.js";
 import type { PolicyContext } from "../context.js";
 import type { IstioFinding } from "./detect.js";
 import { UNKNOWN_VERSION } from "./proxy-version.js";
-import { isBadVersion, parseVersionRange, type VersionRange } from "./version-range.js";
+import { isBadVersion, parseVersionRange, type VersionRange } from "../../config/version-range.js";
 
 export function isCvmPod(pod: V1Pod, config: Config): boolean {
   return pod.metadata?.labels?.[config.labels.podOptIn] === "true";

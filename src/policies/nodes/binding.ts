@@ -7,12 +7,12 @@
 
 import type { V1Binding } from "@kubernetes/client-node";
 import type { NodeFacts } from "../../cluster/view.js";
-import { lookUpCvmPod, podOf, podRef } from "../access/scope.js";
+import { lookUpCvmPod, podOf, podRef } from "../cvm-pod.js";
 import type { PolicyContext, Validator } from "../context.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { isCvmPod } from "../istio/conflict.js";
-import { nodeJudgement } from "./eligibility.js";
-import type { KernelJudgement } from "./kernel.js";
+import { nodeJudgement } from "../../cluster/eligibility.js";
+import type { KernelJudgement } from "../../cluster/kernel.js";
 import { bindingDenials } from "./metrics.js";
 
 type NodeLookup = { judgement: KernelJudgement } | { judgement?: undefined; problem: string };

@@ -5,8 +5,8 @@
 import { Counter, Gauge } from "prom-client";
 import type { ClusterView } from "../../cluster/view.js";
 import { registry } from "../../telemetry/metrics.js";
-import { nodeJudgement } from "./eligibility.js";
-import type { KernelVerdict } from "./kernel.js";
+import { nodeJudgement } from "../../cluster/eligibility.js";
+import type { KernelVerdict } from "../../cluster/kernel.js";
 
 export const bindingDenials = new Counter({
   name: "cvm_admission_binding_denials_total",

@@ -6,7 +6,7 @@
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { expect } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import type { Config } from "../../../src/config/config.js";
 import { BREAK_GLASS_AUDIT_KEY } from "../../../src/policies/access/break-glass.js";
 import { transformPod } from "../../../src/policies/cvm/transform.js";

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import { FileClusterView } from "../../../src/cluster/file-view.js";
 import type { NodeFacts, PodFacts } from "../../../src/cluster/view.js";
 import { defaultConfig } from "../../../src/config/load.js";

@@ -4,7 +4,7 @@
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { judgeKernel, parseKernelRelease, parseMinimum } from "../../../src/policies/nodes/kernel.js";
+import { judgeKernel, parseKernelRelease, parseMinimum } from "../../src/cluster/kernel.js";
 
 interface CorpusRow {
   kernelVersion: string;
@@ -16,7 +16,7 @@ interface CorpusRow {
 
 function readCorpus(): CorpusRow[] {
   const [header, ...lines] = readFileSync(
-    new URL("../../fixtures/nodes/kernels.tsv", import.meta.url),
+    new URL("../fixtures/nodes/kernels.tsv", import.meta.url),
     "utf8",
   )
     .split("\n")

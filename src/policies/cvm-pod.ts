@@ -3,9 +3,9 @@
 // CLI and the tests call them directly (defence in depth).
 
 import type { V1Pod } from "@kubernetes/client-node";
-import type { PolicyContext } from "../context.js";
-import { isCvmPod } from "../istio/conflict.js";
-import { podShapeProblem } from "../../admission/pod-shape.js";
+import type { PolicyContext } from "./context.js";
+import { isCvmPod } from "./istio/conflict.js";
+import { podShapeProblem } from "../kube/pod-shape.js";
 
 /** The request's namespace (object metadata as a fallback for direct calls). */
 export function requestNamespace(ctx: PolicyContext): string {

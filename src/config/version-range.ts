@@ -8,7 +8,7 @@
 // Comparators are separated by whitespace or by the next operator. Unknown versions always count
 // as bad: a proxy we cannot date is assumed to break the CVM.
 
-import { UNKNOWN_VERSION } from "./proxy-version.js";
+import { UNKNOWN_VERSION } from "../policies/istio/proxy-version.js";
 
 export class VersionRangeError extends Error {
   override name = "VersionRangeError";
