@@ -8,7 +8,7 @@
 // fast-json-patch's compare() does neither (it diffs lists index by index and deep-copies every
 // value it emits): 3,500 ops and a 430 KB patch for the 100 KB benchmark pod.
 
-import { isObject } from "../kube/pod-shape.js";
+import { isObject } from "../kube/object.js";
 
 export type PatchOperation =
   { op: "add" | "replace"; path: string; value: unknown } | { op: "remove"; path: string };

@@ -7,6 +7,7 @@
 
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { isObject } from "./object.js";
 import podSchema from "./pod-v1.schema.json" with { type: "json" };
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -31,10 +32,6 @@ export const CONTAINER_FIELDS: ReadonlySet<string> = new Set(
 
 // Policies ask about the same object several times per request (each validator reads it).
 const checked = new WeakMap<object, string | undefined>();
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** "/spec/containers/0/env" -> "spec.containers[0].env" */
 function fieldPath(pointer: string): string {

@@ -1,11 +1,38 @@
-// Which requests the access rules cover: opted-in namespaces, and within them CVM pods. The
-// webhook's namespaceSelector already filters namespaces; the validators check again because the
-// CLI and the tests call them directly (defence in depth).
+// The words every policy family shares: which pods are CVM pods, which containers are the mesh's,
+// which namespaces opted in, the pod a request carries, and the look-up of a pod a request only
+// names. The webhook's namespaceSelector already filters namespaces; the policies check again
+// because the CLI and the tests call them directly (defence in depth).
 
-import type { V1Pod } from "@kubernetes/client-node";
-import type { PolicyContext } from "./context.js";
-import { isCvmPod } from "./istio/conflict.js";
+import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import type { Config } from "../config/config.js";
 import { podShapeProblem } from "../kube/pod-shape.js";
+import type { PolicyContext } from "./context.js";
+
+/** A pod that asks to be a CVM: it carries the pod opt-in label. */
+export function isCvmPod(pod: V1Pod, config: Config): boolean {
+  return hasOptInLabel(pod.metadata?.labels, config);
+}
+
+function hasOptInLabel(labels: Readonly<Record<string, string>> | undefined, config: Config): boolean {
+  return labels?.[config.labels.podOptIn] === "true";
+}
+
+export const ISTIO_PROXY = "istio-proxy";
+const MESH_CONTAINER_NAMES: ReadonlySet<string> = new Set([ISTIO_PROXY, "istio-init", "istio-validation"]);
+
+/**
+ * Containers that Istio injects. The CVM mutation leaves them alone (they are the mesh's, not the
+ * user's), and the anti-faking check exempts them (docs/cvm-form.md).
+ */
+export function isMeshContainer(container: Pick<V1Container, "name">): boolean {
+  return MESH_CONTAINER_NAMES.has(container.name);
+}
+
+/** The pod's namespace labels from the cluster view; a namespace not (yet) cached counts as unlabelled. */
+export function namespaceLabels(pod: V1Pod, ctx: PolicyContext): Readonly<Record<string, string>> {
+  const name = ctx.request.namespace ?? pod.metadata?.namespace;
+  return (name === undefined ? undefined : ctx.view.namespace(name)?.labels) ?? {};
+}
 
 /** The request's namespace (object metadata as a fallback for direct calls). */
 export function requestNamespace(ctx: PolicyContext): string {
@@ -59,7 +86,7 @@ export async function lookUpCvmPod(ctx: PolicyContext, namespace: string, name: 
     return "unknown";
   }
   if (facts === undefined) return "unknown";
-  return facts.labels[ctx.config.labels.podOptIn] === "true" ? "cvm" : "not-cvm";
+  return hasOptInLabel(facts.labels, ctx.config) ? "cvm" : "not-cvm";
 }
 
 /**

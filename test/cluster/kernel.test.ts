@@ -15,10 +15,7 @@ interface CorpusRow {
 }
 
 function readCorpus(): CorpusRow[] {
-  const [header, ...lines] = readFileSync(
-    new URL("../fixtures/nodes/kernels.tsv", import.meta.url),
-    "utf8",
-  )
+  const [header, ...lines] = readFileSync(new URL("../fixtures/nodes/kernels.tsv", import.meta.url), "utf8")
     .split("\n")
     .filter((line) => line !== "");
   const columns = header!.split("\t");

@@ -8,7 +8,7 @@
 import type { Validator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { checkCvmForm } from "../cvm/derive.js";
-import { isCvmPod } from "../istio/conflict.js";
+import { isCvmPod } from "../cvm-pod.js";
 import { privilegedFeatures, type PrivilegedFeature } from "./privileged-features.js";
 import { podCreateInScope, podRef } from "../cvm-pod.js";
 

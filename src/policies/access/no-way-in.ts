@@ -8,7 +8,7 @@ import type { V1EphemeralContainer } from "@kubernetes/client-node";
 import type { PolicyContext, Validator } from "../context.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { allowBreakGlass, breakGlassGroup } from "./break-glass.js";
-import { isObject } from "../../kube/pod-shape.js";
+import { isObject } from "../../kube/object.js";
 import {
   isCvmPodUpdate,
   isOptedInNamespace,

@@ -9,7 +9,7 @@
 import type { Form } from "../../config/config.js";
 import type { PodMutator } from "../context.js";
 import { allow, deny } from "../decision.js";
-import { isCvmPod } from "../istio/conflict.js";
+import { isCvmPod } from "../cvm-pod.js";
 import { requestNamespace } from "../cvm-pod.js";
 
 export const POD_SECURITY_PREFIX = "pod-security.kubernetes.io/";

@@ -7,7 +7,7 @@
 
 import type { V1Container, V1Pod, V1PodSecurityContext, V1SecurityContext } from "@kubernetes/client-node";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "../cvm/names.js";
-import { isMeshContainer } from "../mesh-containers.js";
+import { isMeshContainer } from "../cvm-pod.js";
 
 export interface PrivilegedFeature {
   /** What and where, for the denial message. */

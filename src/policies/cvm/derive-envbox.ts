@@ -22,7 +22,7 @@ import {
   SUPERVISOR_NAME,
 } from "./names.js";
 import { userSecrets } from "./pull-secrets.js";
-import { unmarkMutated } from "./transform.js";
+import { unmarkMutated } from "./transform-result.js";
 
 export type Derived = { pod: V1Pod; reasons: [] } | { pod?: undefined; reasons: string[] };
 

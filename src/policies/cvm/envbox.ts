@@ -27,7 +27,7 @@ import {
 import { pullSecretEnv, withSupervisorSecrets } from "./pull-secrets.js";
 import { rejectContainerFields, rejectPodFields } from "./rejects.js";
 import { checkResources, limitEnv } from "./resources.js";
-import { denied, markMutated, type TransformResult } from "./transform.js";
+import { denied, markMutated, type TransformResult } from "./transform-result.js";
 
 /** CODER_INNER_HOSTNAME: the pod's hostname, else its name (a fieldRef: with generateName it is unknown yet). */
 function hostnameEnv(hostname: string | undefined): V1EnvVar {

@@ -4,7 +4,7 @@
 
 import type { V1Container, V1LifecycleHandler, V1Pod } from "@kubernetes/client-node";
 import { CONTAINER_FIELDS } from "../../kube/pod-shape.js";
-import { isMeshContainer } from "../mesh-containers.js";
+import { isMeshContainer } from "../cvm-pod.js";
 import type { Findings } from "./findings.js";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "./names.js";
 

@@ -11,7 +11,7 @@
 //   5. Otherwise not injected, naming why.
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
-import { ISTIO_PROXY, isMeshContainer } from "../mesh-containers.js";
+import { ISTIO_PROXY, isMeshContainer } from "../cvm-pod.js";
 import { proxyVersionFromImage } from "./proxy-version.js";
 
 export type IstioState = "injected" | "will-be-injected" | "not-injected" | "ambient";

@@ -12,7 +12,8 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PodMutator } from "../context.js";
 import { allow } from "../decision.js";
-import { isConflict, isCvmPod, namespaceLabels } from "./conflict.js";
+import { isCvmPod, namespaceLabels } from "../cvm-pod.js";
+import { isConflict } from "./conflict.js";
 import { DATAPLANE_MODE_LABEL, detectIstio, INJECT_KEY, type IstioFinding } from "./detect.js";
 import { istioFindings, type IstioOutcome } from "./metrics.js";
 import { ISTIO_RECORD_ANNOTATION, istioRecord } from "./record.js";

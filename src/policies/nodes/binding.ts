@@ -10,7 +10,7 @@ import type { NodeFacts } from "../../cluster/view.js";
 import { lookUpCvmPod, podOf, podRef } from "../cvm-pod.js";
 import type { PolicyContext, Validator } from "../context.js";
 import { allow, deny, type Decision } from "../decision.js";
-import { isCvmPod } from "../istio/conflict.js";
+import { isCvmPod } from "../cvm-pod.js";
 import { nodeJudgement } from "../../cluster/eligibility.js";
 import type { KernelJudgement } from "../../cluster/kernel.js";
 import { bindingDenials } from "./metrics.js";
