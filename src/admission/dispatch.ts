@@ -3,11 +3,16 @@
 
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
-import { BREAK_GLASS_AUDIT_KEY } from "../policies/access/break-glass.js";
-import type { PolicyContext } from "../policies/context.js";
-import { deny, type Decision } from "../policies/decision.js";
-import { mutatePod } from "../policies/mutate-pod.js";
-import { validate } from "../policies/validate.js";
+import {
+  allow,
+  deny,
+  matchesRequest,
+  requestResource,
+  WEBHOOK_POLICIES,
+  type Decision,
+  type PolicyContext,
+  type Webhook,
+} from "../policies/index.js";
 import {
   admissionAnswered,
   admissionEnded,
@@ -20,7 +25,7 @@ import { denialMessage, toResponse, toReview } from "./response.js";
 import type { CheckedReview } from "./review.js";
 import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "../kube/admission-review.js";
 
-export type Webhook = "mutate" | "validate";
+export type { Webhook };
 
 /** Writes a Kubernetes Event on a denied pod (live cluster only). Must never throw or block. */
 export interface DenialRecorder {
@@ -34,11 +39,6 @@ export interface AdmissionDeps {
   events?: DenialRecorder;
 }
 
-const POLICIES: Record<Webhook, (ctx: PolicyContext) => Decision | Promise<Decision>> = {
-  mutate: mutatePod,
-  validate,
-};
-
 /** What is wrong with the Pod(s) a pods request carries, before any policy reads them. */
 function podProblem(request: AdmissionRequest): string | undefined {
   if (request.resource.resource !== "pods" || request.kind.kind !== "Pod") return undefined;
@@ -51,9 +51,12 @@ function podProblem(request: AdmissionRequest): string | undefined {
   return undefined;
 }
 
+/** The webhook's policy, on the requests it declares; every other request is allowed untouched. */
 function decide(webhook: Webhook, ctx: PolicyContext): Decision | Promise<Decision> {
   const problem = podProblem(ctx.request);
-  return problem === undefined ? POLICIES[webhook](ctx) : deny([problem], [], 400);
+  if (problem !== undefined) return deny([problem], [], 400);
+  const policy = WEBHOOK_POLICIES[webhook];
+  return matchesRequest(policy.matches, ctx.request) ? policy.decide(ctx) : allow();
 }
 
 /**
@@ -79,7 +82,9 @@ function logAdmission(
   decision: Decision,
   result: { outcome: string; seconds: number; message: string | undefined },
 ): void {
-  const breakGlass = decision.allowed ? decision.auditAnnotations?.[BREAK_GLASS_AUDIT_KEY] : undefined;
+  const breakGlass = decision.allowed
+    ? decision.observations?.find((o) => o.kind === "break-glass")?.record
+    : undefined;
   const level = breakGlass !== undefined ? "warn" : result.outcome === "allowed" ? "debug" : "info";
   if (!logger.isLevelEnabled(level)) return;
   const line = {
@@ -87,9 +92,7 @@ function logAdmission(
     webhook,
     namespace: request.namespace,
     name: request.name,
-    resource: request.subResource
-      ? `${request.resource.resource}/${request.subResource}`
-      : request.resource.resource,
+    resource: requestResource(request),
     operation: request.operation,
     user: request.userInfo.username,
     decision: result.outcome,

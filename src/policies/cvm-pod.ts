@@ -55,15 +55,13 @@ export function podOf(value: unknown): V1Pod | undefined {
 }
 
 /**
- * A pods CREATE (no subresource) in an opted-in namespace: its namespace and pod, or what is wrong
- * with its object. Undefined for every other request.
+ * For a pods CREATE (the caller's declared match) in an opted-in namespace: its namespace and pod,
+ * or what is wrong with its object. Undefined in a namespace that has not opted in.
  */
 export function podCreateInScope(
   ctx: PolicyContext,
 ): { namespace: string; pod: V1Pod } | { namespace: string; pod?: undefined; problem: string } | undefined {
   const { request } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return undefined;
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return undefined;
   const problem = podShapeProblem(request.object);

@@ -5,11 +5,12 @@
 // cvm.dev/mutated annotation proves nothing. Even an exact CVM form only covers what the mutation
 // made (the supervisor, the cvm-* volumes); sidecars added later are judged on their own.
 
-import type { Validator } from "../context.js";
+import { validator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { checkCvmForm } from "../cvm/derive.js";
 import { isCvmPod } from "../cvm-pod.js";
 import { privilegedFeatures, type PrivilegedFeature } from "./privileged-features.js";
+import { POD_CREATE } from "../matches.js";
 import { podCreateInScope, podRef } from "../cvm-pod.js";
 
 /** For a pod that claims the CVM form, the pieces the form is made of are named together. */
@@ -21,7 +22,7 @@ function describe(features: readonly PrivilegedFeature[], claimed: boolean): str
   return [...cvmParts, ...others].join("; ");
 }
 
-export const denyFakedCvmForm: Validator = (ctx) => {
+export const denyFakedCvmForm = validator(POD_CREATE, (ctx) => {
   const scope = podCreateInScope(ctx);
   if (scope === undefined) return allow();
   if (scope.pod === undefined)
@@ -53,4 +54,4 @@ export const denyFakedCvmForm: Validator = (ctx) => {
       `pod labelled ${ctx.config.labels.podOptIn}=true and let cvm-admission build it; run privileged ` +
       `infrastructure pods in a namespace that is not opted in`,
   ]);
-};
+});

@@ -7,7 +7,7 @@
 
 import type { V1Container, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
-import type { Validator } from "../context.js";
+import { validator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { isHazardName, isReservedName, isSafeEnvFromPrefix } from "../cvm/env-names.js";
 import { references } from "../cvm/expansion.js";
@@ -22,6 +22,7 @@ import {
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
 } from "../cvm/names.js";
+import { POD_CREATE } from "../matches.js";
 import { podCreateInScope, podRef } from "../cvm-pod.js";
 
 const SUPERVISOR_ENV: ReadonlySet<string> = new Set(Object.values(ENV));
@@ -129,7 +130,7 @@ function mountProblems(supervisor: V1Container): string[] {
   return [...problems, ...findings.reasons];
 }
 
-export const enforceSupervisorInput: Validator = (ctx) => {
+export const enforceSupervisorInput = validator(POD_CREATE, (ctx) => {
   const scope = podCreateInScope(ctx);
   if (scope === undefined) return allow();
   const { namespace, pod } = scope;
@@ -142,4 +143,4 @@ export const enforceSupervisorInput: Validator = (ctx) => {
       `must never reach the privileged supervisor: ${problems.join("; ")}. cvm-admission never writes this; if the ` +
       `pod spec does not, another mutating webhook added it after cvm-admission ran: exclude CVM pods from it`,
   ]);
-};
+});

@@ -6,7 +6,7 @@
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
-import type { Validator } from "../context.js";
+import { validator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { reservedMetadataChanges } from "./reserved-metadata.js";
 import { resizeChanges } from "./resize.js";
@@ -43,9 +43,17 @@ function specChanges(oldPod: V1Pod | undefined, newPod: V1Pod | undefined): stri
   return changes;
 }
 
-export const denyCvmPodTampering: Validator = (ctx) => {
+// Every pod UPDATE the chart sends: the pod, its status (metadata rides along), resizes and
+// ephemeral containers (the reserved metadata must survive each).
+const UPDATES = [
+  {
+    operations: ["UPDATE"],
+    resources: ["pods", "pods/status", "pods/resize", "pods/ephemeralcontainers"],
+  },
+] as const;
+
+export const denyCvmPodTampering = validator(UPDATES, (ctx) => {
   const { request } = ctx;
-  if (request.operation !== "UPDATE" || request.resource.resource !== "pods") return allow();
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return allow();
   const oldPod = podOf(request.oldObject);
@@ -76,4 +84,4 @@ export const denyCvmPodTampering: Validator = (ctx) => {
     }
   }
   return reasons.length > 0 ? deny(reasons) : allow();
-};
+});

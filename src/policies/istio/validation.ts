@@ -8,7 +8,8 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { IstioPolicy } from "../../config/config.js";
-import type { Validator } from "../context.js";
+import { validator } from "../context.js";
+import { POD_CREATE } from "../matches.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { isCvmPod, namespaceLabels } from "../cvm-pod.js";
 import { describeFinding, isConflict } from "./conflict.js";
@@ -59,10 +60,8 @@ function judge(finding: IstioFinding, pod: V1Pod, policy: IstioPolicy): Decision
   }
 }
 
-export const validateIstio: Validator = (ctx) => {
+export const validateIstio = validator(POD_CREATE, (ctx) => {
   const { request, config } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return allow();
   const pod = request.object as V1Pod | undefined;
   if (typeof pod !== "object" || pod === null || !isCvmPod(pod, config)) return allow();
   const finding = detectIstio(pod, namespaceLabels(pod, ctx));
@@ -73,4 +72,4 @@ export const validateIstio: Validator = (ctx) => {
   if (decision.allowed)
     decision.auditAnnotations = { [ISTIO_AUDIT_KEY]: istioRecord(finding, config.istio.policy) };
   return decision;
-};
+});

@@ -8,7 +8,8 @@
 import type { V1Binding } from "@kubernetes/client-node";
 import type { NodeFacts } from "../../cluster/view.js";
 import { lookUpCvmPod, podOf, podRef } from "../cvm-pod.js";
-import type { PolicyContext, Validator } from "../context.js";
+import { validator, type PolicyContext, type Validator } from "../context.js";
+import { POD_CREATE } from "../matches.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { isCvmPod } from "../cvm-pod.js";
 import { nodeJudgement } from "../../cluster/eligibility.js";
@@ -17,6 +18,8 @@ import { bindingDenials } from "./metrics.js";
 
 type NodeLookup = { judgement: KernelJudgement } | { judgement?: undefined; problem: string };
 type RequestLabel = "binding" | "create";
+
+const BINDINGS = [{ operations: ["CREATE"], resources: ["pods/binding"] }] as const;
 
 function judged(node: NodeFacts, ctx: PolicyContext): NodeLookup {
   return { judgement: nodeJudgement(node, ctx.config.kernel.minimum) };
@@ -70,14 +73,8 @@ function bindingTarget(object: unknown): { namespace?: string; name?: string; no
  * pods/binding CREATE: deny a CVM pod's binding to a node that is not eligible (or not known).
  * Synchronous up to the cache lookups, so a binding to an eligible node makes no promise.
  */
-export const denyBindingToIneligibleNode: Validator = (ctx) => {
+export const denyBindingToIneligibleNode = validator(BINDINGS, (ctx) => {
   const { request } = ctx;
-  if (
-    request.operation !== "CREATE" ||
-    request.resource.resource !== "pods" ||
-    request.subResource !== "binding"
-  )
-    return allow();
   const target = bindingTarget(request.object);
   const namespace = request.namespace || target.namespace || "";
   const podName = request.name || target.name || "";
@@ -88,7 +85,7 @@ export const denyBindingToIneligibleNode: Validator = (ctx) => {
   if (cached !== undefined && nodeJudgement(cached, ctx.config.kernel.minimum).verdict === "eligible")
     return allow();
   return judgeOffEligibleNode(ctx, namespace, podName, target.node, cached);
-};
+});
 
 /** A binding to a node not cached as eligible: whether the pod is a CVM pod decides. */
 async function judgeOffEligibleNode(
@@ -107,10 +104,8 @@ async function judgeOffEligibleNode(
 }
 
 /** pods CREATE with spec.nodeName preset: the same rule for CVM pods that skip the scheduler. */
-export const denyPodCreateOnIneligibleNode: Validator = (ctx) => {
+export const denyPodCreateOnIneligibleNode = validator(POD_CREATE, (ctx) => {
   const { request } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return allow();
   const pod = podOf(request.object);
   const nodeName = pod?.spec?.nodeName;
   if (pod === undefined || !nodeName || !isCvmPod(pod, ctx.config)) return allow();
@@ -118,7 +113,7 @@ export const denyPodCreateOnIneligibleNode: Validator = (ctx) => {
   return lookUpNode(ctx, nodeName, ctx.view.node(nodeName)).then((lookup) =>
     verdictFor(lookup, ctx, podRef(namespace, pod.metadata?.name), nodeName, "create"),
   );
-};
+});
 
 /** Both backstops, for src/policies/validate.ts. */
 export const NODE_VALIDATORS: readonly Validator[] = [
