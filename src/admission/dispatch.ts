@@ -20,6 +20,7 @@ import {
   policyErrors,
 } from "../telemetry/admission-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
+import { countObservations } from "../telemetry/policy-metrics.js";
 import { podShapeProblem } from "../kube/pod-shape.js";
 import { denialMessage, toResponse, toReview } from "./response.js";
 import type { CheckedReview } from "./review.js";
@@ -153,6 +154,7 @@ function finish(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const outcome = !decision.allowed ? "denied" : response.patch ? "patched" : "allowed";
   admissionAnswered(webhook, request.operation, outcome, seconds);
+  if (decision.observations) countObservations(webhook, decision.observations);
 
   const message = decision.allowed ? undefined : denialMessage(decision.reasons);
   logAdmission(deps.logger, webhook, request, decision, { outcome, seconds, message });

@@ -4,12 +4,30 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 
-/** Something a policy saw or let through that the operator must hear of; never changes the answer. */
-export type Observation = {
-  kind: "break-glass";
-  /** Who got in, through which group, to do what (also the audit annotation's value). */
-  record: string;
-};
+export type IstioOutcome = "unchanged" | "opted-out" | "rerouted" | "allowed" | "warned" | "denied";
+
+/**
+ * What a policy saw or let through, for the admission log and the metrics (src/telemetry/); never
+ * changes the answer. Policies report; they do not count.
+ */
+export type Observation =
+  | {
+      kind: "break-glass";
+      /** Who got in, through which group, to do what (also the audit annotation's value). */
+      record: string;
+    }
+  | {
+      kind: "istio-finding";
+      /** The finding's state (src/policies/istio/detect.ts) and what the policy did about it. */
+      state: string;
+      outcome: IstioOutcome;
+    }
+  | {
+      /** A CVM pod refused a node by the backstop (it got past the node affinity). */
+      kind: "node-refused";
+      request: "binding" | "create";
+      verdict: string;
+    };
 
 interface Observed {
   /** Absent when there is nothing to report (most decisions). */

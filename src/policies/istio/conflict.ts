@@ -2,21 +2,9 @@
 // range, or ambient capture; an undatable proxy counts as bad), and how a finding is described.
 
 import type { Config } from "../../config/config.js";
-import { isBadVersion, parseVersionRange, type VersionRange } from "../../config/version-range.js";
+import { isBadVersion, parseVersionRange } from "../../config/version-range.js";
 import type { IstioFinding } from "./detect.js";
 import { UNKNOWN_VERSION } from "./proxy-version.js";
-
-const parsedRanges = new Map<string, VersionRange>();
-
-function badRange(config: Config): VersionRange {
-  const text = config.istio.badVersions;
-  let range = parsedRanges.get(text);
-  if (range === undefined) {
-    range = parseVersionRange(text);
-    parsedRanges.set(text, range);
-  }
-  return range;
-}
 
 export function isConflict(finding: IstioFinding, config: Config): boolean {
   switch (finding.state) {
@@ -25,7 +13,10 @@ export function isConflict(finding: IstioFinding, config: Config): boolean {
     case "ambient":
       return true;
     default:
-      return isBadVersion(finding.proxyVersion ?? UNKNOWN_VERSION, badRange(config));
+      return isBadVersion(
+        finding.proxyVersion ?? UNKNOWN_VERSION,
+        parseVersionRange(config.istio.badVersions),
+      );
   }
 }
 

@@ -10,11 +10,10 @@ import type { V1Pod } from "@kubernetes/client-node";
 import type { IstioPolicy } from "../../config/config.js";
 import { validator } from "../context.js";
 import { POD_CREATE } from "../matches.js";
-import { allow, deny, type Decision } from "../decision.js";
+import { allow, deny, withObservations, type Decision } from "../decision.js";
 import { isCvmPod, namespaceLabels } from "../cvm-pod.js";
 import { describeFinding, isConflict } from "./conflict.js";
 import { DATAPLANE_MODE_LABEL, detectIstio, INJECT_KEY, type IstioFinding } from "./detect.js";
-import { istioFindings } from "./metrics.js";
 import { ISTIO_AUDIT_KEY, istioRecord } from "./record.js";
 import { REROUTE_ANNOTATION, REROUTE_INTERFACE, reroutesDocker0 } from "./reroute.js";
 
@@ -67,9 +66,8 @@ export const validateIstio = validator(POD_CREATE, (ctx) => {
   const finding = detectIstio(pod, namespaceLabels(pod, ctx));
   const decision = isConflict(finding, config) ? judge(finding, pod, config.istio.policy) : allow();
   const outcome = !decision.allowed ? "denied" : decision.warnings.length > 0 ? "warned" : "allowed";
-  istioFindings.inc({ webhook: "validate", state: finding.state, outcome });
   // A denial's message already names the finding; an allowed pod carries it for the audit log.
   if (decision.allowed)
     decision.auditAnnotations = { [ISTIO_AUDIT_KEY]: istioRecord(finding, config.istio.policy) };
-  return decision;
+  return withObservations(decision, [{ kind: "istio-finding", state: finding.state, outcome }]);
 });

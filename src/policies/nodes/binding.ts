@@ -10,11 +10,10 @@ import type { NodeFacts } from "../../cluster/view.js";
 import { lookUpCvmPod, podOf, podRef } from "../cvm-pod.js";
 import { validator, type PolicyContext, type Validator } from "../context.js";
 import { POD_CREATE } from "../matches.js";
-import { allow, deny, type Decision } from "../decision.js";
+import { allow, deny, withObservations, type Decision } from "../decision.js";
 import { isCvmPod } from "../cvm-pod.js";
 import { nodeJudgement } from "../../cluster/eligibility.js";
 import type { KernelJudgement } from "../../cluster/kernel.js";
-import { bindingDenials } from "./metrics.js";
 
 type NodeLookup = { judgement: KernelJudgement } | { judgement?: undefined; problem: string };
 type RequestLabel = "binding" | "create";
@@ -53,9 +52,10 @@ function verdictFor(
     lookup.judgement !== undefined
       ? lookup.judgement.reason
       : `${lookup.problem}, so its kernel cannot be checked against the minimum ${ctx.config.kernel.minimum}`;
-  bindingDenials.inc({ request, verdict: lookup.judgement?.verdict ?? "unknown" });
   const verb = request === "binding" ? "be bound to" : "run on";
-  return deny([`CVM ${pod}${unsure} cannot ${verb} node ${nodeName}: ${why}`]);
+  return withObservations(deny([`CVM ${pod}${unsure} cannot ${verb} node ${nodeName}: ${why}`]), [
+    { kind: "node-refused", request, verdict: lookup.judgement?.verdict ?? "unknown" },
+  ]);
 }
 
 function bindingTarget(object: unknown): { namespace?: string; name?: string; node?: string } {
