@@ -6,10 +6,10 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { deriveEnvbox, type Derived } from "./derive-envbox.js";
+import { deriveEnvbox, type Derived } from "./forms/envbox/derive.js";
 import { differences } from "./diff.js";
 import { FORM_ANNOTATION, MUTATED_ANNOTATION } from "./names.js";
-import { deriveRuntimeClass } from "./runtimeclass.js";
+import { deriveRuntimeClass } from "./forms/runtimeclass/runtimeclass.js";
 import { transformPod } from "./transform.js";
 
 export interface CvmFormCheck {

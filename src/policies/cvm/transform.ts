@@ -3,8 +3,8 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { transformEnvbox } from "./envbox.js";
-import { transformRuntimeClass } from "./runtimeclass.js";
+import { transformEnvbox } from "./forms/envbox/transform.js";
+import { transformRuntimeClass } from "./forms/runtimeclass/runtimeclass.js";
 import type { TransformResult } from "./transform-result.js";
 
 export function transformPod(pod: V1Pod, config: Config): TransformResult {

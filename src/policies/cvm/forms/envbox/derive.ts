@@ -4,14 +4,14 @@
 // re-running the transform on it is how a claimed CVM form is proved (derive.ts).
 
 import type { V1Container, V1EnvVar, V1Pod } from "@kubernetes/client-node";
-import type { Config } from "../../config/config.js";
-import { removeEligibilityAffinity } from "../nodes/affinity.js";
-import { decodeArgv } from "./argv.js";
-import { renameContainerReferences } from "./container-refs.js";
-import { restoreHazardReferences } from "./env.js";
-import { unescapeLiteral } from "./expansion.js";
-import { securityContextFor } from "./inner-user.js";
-import { decodeMountTargets } from "./mounts.js";
+import type { Config } from "../../../../config/config.js";
+import { removeEligibilityAffinity } from "../../../nodes/affinity.js";
+import { decodeArgv } from "../../argv.js";
+import { renameContainerReferences } from "../../container-refs.js";
+import { restoreHazardReferences } from "../../env.js";
+import { unescapeLiteral } from "../../expansion.js";
+import { securityContextFor } from "../../inner-user.js";
+import { decodeMountTargets } from "../../mounts.js";
 import {
   ARGV_PREFIX,
   DERIVED_APP_NAME,
@@ -20,9 +20,9 @@ import {
   RENAMED_ENV_PREFIX,
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
-} from "./names.js";
-import { userSecrets } from "./pull-secrets.js";
-import { unmarkMutated } from "./transform-result.js";
+} from "../../names.js";
+import { userSecrets } from "../../pull-secrets.js";
+import { unmarkMutated } from "../../transform-result.js";
 
 export type Derived = { pod: V1Pod; reasons: [] } | { pod?: undefined; reasons: string[] };
 

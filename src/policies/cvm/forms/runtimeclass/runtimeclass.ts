@@ -4,11 +4,11 @@
 // privileged containers and host namespaces in its pods.
 
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Config } from "../../config/config.js";
-import { isMeshContainer } from "../cvm-pod.js";
-import { addEligibilityAffinity, removeEligibilityAffinity } from "../nodes/affinity.js";
-import { newFindings, type Findings } from "./findings.js";
-import { denied, markMutated, unmarkMutated, type TransformResult } from "./transform-result.js";
+import type { Config } from "../../../../config/config.js";
+import { isMeshContainer } from "../../../cvm-pod.js";
+import { addEligibilityAffinity, removeEligibilityAffinity } from "../../../nodes/affinity.js";
+import { newFindings, type Findings } from "../../findings.js";
+import { denied, markMutated, unmarkMutated, type TransformResult } from "../../transform-result.js";
 
 export const CRIO_USERNS_ANNOTATION = "io.kubernetes.cri-o.userns-mode";
 export const CRIO_USERNS_MODE = "auto:size=65536";
