@@ -6,10 +6,9 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { deriveEnvbox, type Derived } from "./forms/envbox/derive.js";
 import { differences } from "./diff.js";
+import { formOf, type Derived } from "./forms/index.js";
 import { FORM_ANNOTATION, MUTATED_ANNOTATION } from "./names.js";
-import { deriveRuntimeClass } from "./forms/runtimeclass/runtimeclass.js";
 import { transformPod } from "./transform.js";
 
 export interface CvmFormCheck {
@@ -31,9 +30,7 @@ export function deriveOriginal(pod: V1Pod, config: Config): Derived {
       ],
     };
   }
-  return config.form === "runtimeclass"
-    ? { pod: deriveRuntimeClass(pod, config), reasons: [] }
-    : deriveEnvbox(pod, config);
+  return formOf(config).derive(pod, config);
 }
 
 export function checkCvmForm(pod: V1Pod, ctx: { config: Config }): CvmFormCheck {

@@ -3,10 +3,9 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { transformEnvbox } from "./forms/envbox/transform.js";
-import { transformRuntimeClass } from "./forms/runtimeclass/runtimeclass.js";
+import { formOf } from "./forms/index.js";
 import type { TransformResult } from "./transform-result.js";
 
 export function transformPod(pod: V1Pod, config: Config): TransformResult {
-  return config.form === "runtimeclass" ? transformRuntimeClass(pod, config) : transformEnvbox(pod, config);
+  return formOf(config).transform(pod, config);
 }

@@ -23,8 +23,7 @@ import {
 } from "../../names.js";
 import { userSecrets } from "../../pull-secrets.js";
 import { unmarkMutated } from "../../transform-result.js";
-
-export type Derived = { pod: V1Pod; reasons: [] } | { pod?: undefined; reasons: string[] };
+import type { Derived } from "../form.js";
 
 interface SupervisorEnv {
   header: Map<string, V1EnvVar>;
