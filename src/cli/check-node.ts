@@ -28,7 +28,7 @@ export const checkNodeCommand: Command = async (args, io) => {
     "os-image": { type: "string" },
     config: { type: "string" },
   });
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const config = loadConfig({ file: values.config });
   // An explicit --kernel '' is judged as given (unparseable), never replaced by this machine's.
   const base: NodeOsInfo =
     values.kernel === undefined

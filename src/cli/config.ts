@@ -10,6 +10,6 @@ export const configCommand: Command = async (args, io) => {
   if (action !== "print")
     throw new UsageError(`config: unknown action ${JSON.stringify(action ?? "")} (use: config print)`);
   const { values } = parseCommandArgs("config print", rest, { config: { type: "string" } });
-  io.stdout(stringify(loadConfig(values.config === undefined ? {} : { file: values.config })));
+  io.stdout(stringify(loadConfig({ file: values.config })));
   return 0;
 };

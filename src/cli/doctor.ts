@@ -153,7 +153,7 @@ export const doctorCommand: Command = async (args, io) => {
     "cluster-view": { type: "string" },
     config: { type: "string" },
   });
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const config = loadConfig({ file: values.config });
   const report: Report = { lines: [], problems: 0, warnings: 0 };
   const file = values["cluster-view"];
   if (file !== undefined) {

@@ -64,7 +64,7 @@ export const mutateCommand: Command = async (args, io) => {
   const output = values.output as Output;
   if (!OUTPUTS.includes(output)) throw new UsageError(`mutate: -o must be one of ${OUTPUTS.join(", ")}`);
 
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const config = loadConfig({ file: values.config });
   const baseView = FileClusterView.fromFile(values["cluster-view"] ?? EMBEDDED_VIEW_FILE, config);
   const deps = { view: optedInView(baseView, config), config, logger: silentLogger };
   const text = readFileSync(values.file === "-" ? 0 : values.file, "utf8");

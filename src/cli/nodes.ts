@@ -78,7 +78,7 @@ export const nodesCommand: Command = async (args, io) => {
   });
   if (!(OUTPUTS as readonly string[]).includes(values.output))
     throw new UsageError(`nodes: -o must be one of ${OUTPUTS.join(", ")}`);
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const config = loadConfig({ file: values.config });
   let nodes: NodeFacts[];
   try {
     nodes = await readNodes(config, values["cluster-view"]);

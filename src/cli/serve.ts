@@ -25,7 +25,7 @@ interface ServeFlags {
 }
 
 function resolveConfig(values: ServeFlags): Config {
-  const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+  const config = loadConfig({ file: values.config });
   if (values.port !== undefined) {
     const port = Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535)
