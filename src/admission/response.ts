@@ -1,7 +1,7 @@
 // Decision -> AdmissionReview -> JSON. The one place that completes every answer with the
 // request's uid, and the one place a decision's mutated object becomes a JSON patch (./patch.ts).
 
-import type { Decision } from "../policies/decision.js";
+import type { Decision } from "../policies/index.js";
 import { jsonPatch } from "./patch.js";
 import type { AdmissionApiVersion, AdmissionResponse, AdmissionReview } from "../kube/admission-review.js";
 

@@ -4,7 +4,7 @@
 // wrong). The admission layer hands every decision's observations here.
 
 import { Counter } from "prom-client";
-import type { Observation } from "../policies/decision.js";
+import type { Observation } from "../policies/index.js";
 import { registry } from "./metrics.js";
 
 const istioFindings = new Counter({
