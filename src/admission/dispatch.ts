@@ -73,8 +73,8 @@ function failed(webhook: Webhook, err: unknown, uid: string, logger: Logger): De
 /**
  * One line per admission that did something: a patch or a denial at info, break-glass at warn. A
  * plain "allowed" (most pod traffic of a cluster) is logged at debug only, like Gatekeeper, which
- * logs denials only: at info it would be the bulk of the log volume, and it cost ~20 µs of a
- * non-matching pod's ~135 µs of server CPU (A/B servers under the bench's load).
+ * logs denials only: at info it would be the bulk of the log volume, and a noticeable share of a
+ * non-matching pod's server CPU (BENCHMARKS.md).
  */
 function logAdmission(
   logger: Logger,

@@ -1,5 +1,5 @@
 // Checks that a parsed body is an AdmissionReview we can answer. Anything that fails here gets
-// HTTP 400 with a JSON error; anything that passes gets a decided AdmissionReview (DESIGN §12).
+// HTTP 400 with a JSON error; anything that passes gets a decided AdmissionReview (README.md, "The HTTP interface").
 
 import { isObject } from "../kube/object.js";
 import {

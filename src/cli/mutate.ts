@@ -1,5 +1,5 @@
 // `cvm-admission mutate -f FILE [-o patched|patch|review]`: the mutating webhook offline, like
-// `kyverno apply`. Input is treated as opted in (label and namespace, DESIGN §12); the request
+// `kyverno apply`. Input is treated as opted in (label and namespace); the request
 // goes through the same dispatch as the server, so the CLI and the webhook cannot disagree.
 
 import { readFileSync } from "node:fs";

@@ -2,8 +2,8 @@
 // apiserver validates pods before admission, but forged reviews and direct calls (the CLI) need
 // not have been: a wrong type anywhere gets an answer naming the field, never an exception deep in
 // a policy. Unknown fields pass (a newer apiserver may send fields this schema does not know).
-// pod-v1.schema.json is ../shared/k8s-schemas/v1.35-standalone-strict/pod-v1.json, unchanged;
-// the strictness is dropped here.
+// pod-v1.schema.json is the strict schema the tests use (test/fixtures/k8s-schemas/pod-v1.json,
+// provenance in test/fixtures/SOURCES.md); the strictness is dropped here.
 
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";

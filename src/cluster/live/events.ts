@@ -1,7 +1,7 @@
-// Kubernetes Events for denied CVM pods (DESIGN §8), so `kubectl describe` and `kubectl get events`
+// Kubernetes Events for denied CVM pods , so `kubectl describe` and `kubectl get events`
 // show why. Recording never slows or breaks an answer: it returns at once, a bounded queue is
 // posted in the background one at a time, overflow is dropped and counted, failures are logged.
-// Dry-run requests write nothing (the webhooks are sideEffects: NoneOnDryRun, DESIGN §12).
+// Dry-run requests write nothing (the webhooks are sideEffects: NoneOnDryRun).
 
 import { hostname } from "node:os";
 import { Counter } from "prom-client";

@@ -1,5 +1,5 @@
 // The ClusterView of a running cluster: three list+watch caches of small facts (nodes, namespaces,
-// and only the pods carrying the CVM opt-in label, DESIGN §10: no cluster-wide pod cache), plus one
+// and only the pods carrying the CVM opt-in label: no cluster-wide pod cache), plus one
 // direct GET with the configured deadline for a cache miss.
 
 import { isDeepStrictEqual } from "node:util";
@@ -12,7 +12,7 @@ import { KubeApiError, type KubeClient } from "./kube-client.js";
 import { observeCaches, observeNodeVerdicts, watchRestarts } from "./metrics.js";
 import { Reflector, type ReflectorTiming } from "./reflector.js";
 
-/** The annotation that carries a node's verdict reason next to the eligibility label (DESIGN §1). */
+/** The annotation that carries a node's verdict reason next to the eligibility label (docs/README.md, "Names"). */
 export const ELIGIBILITY_ANNOTATION = "cvm.dev/eligibility";
 
 /** Node facts plus the annotation the labeller compares before writing. */

@@ -1,4 +1,4 @@
-// No faking (DESIGN §6): an opted-in namespace must admit privileged pods (the envbox supervisor is
+// No faking (docs/access.md): an opted-in namespace must admit privileged pods (the envbox supervisor is
 // one), so every pod created there with a privileged feature must be exactly what cvm-admission's
 // mutation produces from the original it re-derives to (checkCvmForm, the same function the
 // mutation's idempotency check uses). Nothing the pod says about itself counts: a pre-set

@@ -1,4 +1,4 @@
-// No way in (DESIGN §6, cvm-spec §6): in an envbox CVM the pod's container is the privileged
+// No way in (docs/access.md): in an envbox CVM the pod's container is the privileged
 // supervisor, so exec, attach, port-forward (the pod netns is the supervisor's), the apiserver's
 // pod proxy and ephemeral debug containers all lead to root on the node. They are refused for CVM
 // pods whatever container they name (an empty name makes the apiserver pick the only container:

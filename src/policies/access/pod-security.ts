@@ -1,4 +1,4 @@
-// Pod Security pre-check (DESIGN §6, §12; cvm-spec §7). Pod Security admission runs in the
+// Pod Security pre-check (docs/cvm-form.md, "Pod Security"). Pod Security admission runs in the
 // validating phase, after our mutation, and would reject a CVM pod with a generic message; this
 // step of the mutating chain (before the CVM transform) reads the namespace's labels and says what
 // to do instead. The envbox form needs "privileged" (privileged supervisor, hostPath volumes); the

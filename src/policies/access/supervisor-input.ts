@@ -1,4 +1,4 @@
-// Unsafe input never reaches the privileged process (cvm-spec §2.3): the mutation's env and mount
+// Unsafe input never reaches the privileged process (docs/cvm-form.md, "Env" and "Mounts"): the mutation's env and mount
 // rules, enforced again on the pod as it will run. The validating webhook sees the pod after every
 // mutating webhook, so a later one that adds LD_PRELOAD, DOCKER_HOST, a stray CODER_* variable, a
 // wildcard in CODER_INNER_ENVS or a mount under /var/lib/sysbox to the supervisor is caught here.

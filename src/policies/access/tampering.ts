@@ -1,4 +1,4 @@
-// No tampering (DESIGN §6): a CVM pod stays what the mutation made of it. Pod UPDATEs may not swap
+// No tampering (docs/access.md): a CVM pod stays what the mutation made of it. Pod UPDATEs may not swap
 // an image (`containers[*].image` is mutable: swapping the supervisor's image would run the user's
 // code privileged) or change a container's env, and no UPDATE of any pod in an opted-in namespace
 // may add, remove or alter a cvm.dev/* label or annotation (pods/status can change metadata too).

@@ -1,4 +1,4 @@
-// Proof of a claimed CVM form (cvm-spec §2.6): re-derive the user's pod from the mutated one,
+// Proof of a claimed CVM form (docs/cvm-form.md, "Proof of the form"): re-derive the user's pod from the mutated one,
 // re-run the transform, and compare. Equal means the pod is exactly what our mutation produces
 // for some admissible pod; anything else was altered or faked. Istio's later additions pass
 // because the transform keeps mesh containers, volumes, labels and annotations where they are.

@@ -1,4 +1,4 @@
-// The rows of the reject table (cvm-spec §2.5) that no encoder covers: pod-level settings that
+// The rows of the reject table (docs/cvm-form.md) that no encoder covers: pod-level settings that
 // would hand the privileged supervisor to the user, and container fields with no meaning inside
 // the CVM. Every finding names the field it is about; lossy-but-safe fields become warnings.
 

@@ -1,4 +1,4 @@
-// When an Istio finding is a conflict with the CVM form (cvm-spec §5.1: a proxy in a bad version
+// When an Istio finding is a conflict with the CVM form (docs/istio.md: a proxy in a bad version
 // range, or ambient capture; an undatable proxy counts as bad), and how a finding is described.
 
 import type { Config } from "../../config/config.js";

@@ -1,5 +1,5 @@
 // The Istio check of the validating webhook: it sees the pod after every mutating webhook, so this
-// is where a proxy that got in anyway is caught (DESIGN §5). CVM pods, CREATE only.
+// is where a proxy that got in anyway is caught (docs/istio.md). CVM pods, CREATE only.
 //   optOut : deny a proxy still present, or ambient capture still on.
 //   reroute: warn that DNS capture stays broken; deny a proxy rendered without the docker0 reroute.
 //   warn   : allow, with a warning naming the signal and the proxy version.

@@ -1,4 +1,4 @@
-// The scheduling backstop (DESIGN §4, cvm-spec §4.4): node affinity keeps CVM pods off ineligible
+// The scheduling backstop (docs/nodes.md): node affinity keeps CVM pods off ineligible
 // nodes; these validators catch what bypasses it, a `pods/binding` CREATE (the scheduler's, or
 // anyone's with bind rights) and a pod CREATE with spec.nodeName preset (no scheduler at all).
 // A Binding carries no pod labels, so whether its pod is a CVM pod comes from the CVM pod cache or

@@ -1,4 +1,4 @@
-// The attack table: every way into the supervisor that admission can see (cvm-spec §6), the ways
+// The attack table: every way into the supervisor that admission can see (docs/access.md), the ways
 // around each rule, and the legitimate flows that must keep working. One list, run twice: against
 // the policies directly (attack-table.test.ts) and over HTTPS through the real server
 // (attack-table.https.test.ts). Each case is a real AdmissionRequest with its expected decision.

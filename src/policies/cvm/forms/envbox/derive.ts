@@ -1,4 +1,4 @@
-// The inverse of the envbox form (cvm-spec §2.6): reads the user's pod back out of the supervisor.
+// The inverse of the envbox form (docs/cvm-form.md, "Proof of the form"): reads the user's pod back out of the supervisor.
 // It need not be the user's literal pod (the app container's name, the command/args split and
 // fields the transform drops are gone), only one that the transform turns into the same pod:
 // re-running the transform on it is how a claimed CVM form is proved (derive.ts).

@@ -1,4 +1,4 @@
-// The envbox form (cvm-spec §2): the user's app container becomes the inner container of a
+// The envbox form (docs/cvm-form.md): the user's app container becomes the inner container of a
 // privileged `cvm-supervisor` running envbox, in the app container's place. Everything the inner
 // container needs travels in the supervisor's env, in a fixed order:
 //   CODER_* header (image, user, work dir, hostname, limits, pull secret, mounts, inner envs)

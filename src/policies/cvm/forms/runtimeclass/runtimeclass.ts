@@ -1,4 +1,4 @@
-// The runtimeclass form (cvm-spec §3): for nodes with sysbox installed. The user's containers
+// The runtimeclass form (docs/cvm-form.md): for nodes with sysbox installed. The user's containers
 // run as system containers as they are; the pod only gets the RuntimeClass, a user namespace
 // (hostUsers: false, or CRI-O's annotation) and the eligibility affinity. Sysbox forbids
 // privileged containers and host namespaces in its pods.
@@ -72,7 +72,7 @@ export function transformRuntimeClass(input: V1Pod, config: Config): TransformRe
   return { allowed: true, pod, warnings: findings.warnings };
 }
 
-/** The inverse of `transformRuntimeClass` (cvm-spec §2.6). */
+/** The inverse of `transformRuntimeClass` (docs/cvm-form.md, "Proof of the form"). */
 export function deriveRuntimeClass(input: V1Pod, config: Config): V1Pod {
   const pod = structuredClone(input);
   const spec = pod.spec;
