@@ -1,6 +1,7 @@
 // Review -> policy -> response, for both webhooks: timing, metrics, the admission log line, Events
 // on denials, and the rule that a policy exception still gets a decided answer (code 500).
 
+import type { DenialRecorder } from "../cluster/denials.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import {
@@ -27,11 +28,6 @@ import type { CheckedReview } from "./review.js";
 import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "../kube/admission-review.js";
 
 export type { Webhook };
-
-/** Writes a Kubernetes Event on a denied pod (live cluster only). Must never throw or block. */
-export interface DenialRecorder {
-  recordDenial(event: { namespace: string; podName: string; message: string; dryRun: boolean }): void;
-}
 
 export interface AdmissionDeps {
   view: ClusterView;

@@ -184,8 +184,8 @@ export function attackCases(): AttackCase[] {
 
     // 3. No faking -------------------------------------------------------------------------------
     { name: "captured privileged pod, created by system:masters", webhook: "validate", request: capturedRequest("v1-create-pod-privileged.review.json"), expect: deny(/container nginx is privileged/, FAKE) },
-    { name: "node-agent style pod: hostNetwork, hostPID, hostPath, privileged", webhook: "validate", request: createPod(fixturePod("daemonset-sysdig-hostnetwork-hostpid-privileged.yaml", "workspaces")), expect: deny(/hostNetwork is true/, /hostPID is true/, /hostPath/, /privileged/) },
-    { name: "added capabilities NET_ADMIN, SYS_TIME", webhook: "validate", request: createPod(fixturePod("pod-capabilities-add.yaml", "workspaces")), expect: deny(/adds capabilities NET_ADMIN, SYS_TIME/) },
+    { name: "node-agent style pod: hostNetwork, hostPID, hostPath, privileged", webhook: "validate", request: createPod(fixturePod("../pods/daemonset-sysdig-hostnetwork-hostpid-privileged.yaml", "workspaces")), expect: deny(/hostNetwork is true/, /hostPID is true/, /hostPath/, /privileged/) },
+    { name: "added capabilities NET_ADMIN, SYS_TIME", webhook: "validate", request: createPod(fixturePod("../pods/pod-capabilities-add.yaml", "workspaces")), expect: deny(/adds capabilities NET_ADMIN, SYS_TIME/) },
     { name: "capability spelt cap_sys_admin", webhook: "validate", request: createPod(plainPod("caps", (p) => { p.spec!.containers[0]!.securityContext = { capabilities: { add: ["cap_sys_admin"] } }; })), expect: deny(/adds capabilities cap_sys_admin/) },
     { name: "a hostPath volume alone", webhook: "validate", request: createPod(plainPod("hp", (p) => { p.spec!.volumes = [{ name: "root", hostPath: { path: "/" } }]; })), expect: deny(/volume root is a hostPath \(\/\)/) },
     { name: "hostIPC alone", webhook: "validate", request: createPod(plainPod("ipc", (p) => { p.spec!.hostIPC = true; })), expect: deny(/hostIPC is true/) },
