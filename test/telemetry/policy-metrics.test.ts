@@ -9,7 +9,7 @@ import { defaultConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { registry } from "../../src/telemetry/metrics.js";
 import { fixturePod, namespace, podRequest } from "../policies/istio/support.js";
-import { exampleClusterView } from "../support/example-view.js";
+import { exampleClusterView, exampleCvmPodBinding } from "../support/example-view.js";
 import { reviewOf } from "../support/server.js";
 
 async function count(name: string, labels: Record<string, string>): Promise<number> {
@@ -47,23 +47,7 @@ describe("policy observations as metrics", () => {
     const view = exampleClusterView(defaultConfig());
     const labels = { request: "binding", verdict: "below-minimum" };
     const before = await count("cvm_admission_binding_denials_total", labels);
-    const answer = await review(
-      "validate",
-      {
-        uid: "bind-old-kernel",
-        kind: { group: "", version: "v1", kind: "Binding" },
-        subResource: "binding",
-        name: "workspace-alice",
-        namespace: "default",
-        object: {
-          apiVersion: "v1",
-          kind: "Binding",
-          metadata: { name: "workspace-alice", namespace: "default" },
-          target: { kind: "Node", name: "node-al2-4-14" },
-        },
-      },
-      view,
-    );
+    const answer = await review("validate", exampleCvmPodBinding("node-al2-4-14"), view);
     expect(answer.response?.allowed).toBe(false);
     expect(await count("cvm_admission_binding_denials_total", labels)).toBe(before + 1);
   });
