@@ -12,7 +12,7 @@ import { transformPod } from "./transform.js";
 
 export const mutateCvmPod: PodMutator = (pod: V1Pod, ctx) => {
   const { config, request } = ctx;
-  if (request.operation !== "CREATE" || !isCvmPod(pod, config)) return allow();
+  if (!isCvmPod(pod, config)) return allow();
   const namespace = pod.metadata?.namespace || request.namespace || "default";
   const label = config.labels.namespaceOptIn;
   if (ctx.view.namespace(namespace)?.labels[label] !== "true") {

@@ -31,7 +31,7 @@ interface SupervisorEnv {
   argv: V1EnvVar[];
 }
 
-/** Splits the supervisor env into its three sections (envbox.ts lists the layout). */
+/** Splits the supervisor env into its three sections (transform.ts lists the layout). */
 function splitEnv(env: readonly V1EnvVar[]): SupervisorEnv {
   const header = new Map<string, V1EnvVar>();
   let start = 0;
