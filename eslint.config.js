@@ -1,14 +1,14 @@
 import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 
-// The layering of src/ (README.md, "Layout"), kept by lint. Each folder lists what it must not
+// The layering of src/ (the folder table of README.md, "The data path"), kept by lint. Each folder lists what it must not
 // import; everything else is allowed. Imports are relative, so the patterns match path segments.
 const SRC_FOLDERS = [
   "kube",
   "config",
+  "telemetry",
   "cluster",
   "policies",
-  "telemetry",
   "certs",
   "admission",
   "server",
@@ -17,7 +17,7 @@ const SRC_FOLDERS = [
 const folders = (...names) => ({
   regex: `(^|/)(${names.join("|")})/`,
   message:
-    "this folder sits below that one (README.md, Layout): pass what it needs in, or move the shared part down",
+    "this folder sits below that one (README.md, the folder table): pass what it needs in, or move the shared part down",
 });
 const others = (...allowed) => folders(...SRC_FOLDERS.filter((name) => !allowed.includes(name)));
 
