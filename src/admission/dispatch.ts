@@ -1,13 +1,19 @@
 // Review -> policy -> response, for both webhooks: timing, metrics, the admission log line, Events
 // on denials, and the rule that a policy exception still gets a decided answer (code 500).
 
+import type { DenialRecorder } from "../cluster/denials.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
-import { BREAK_GLASS_AUDIT_KEY } from "../policies/access/break-glass.js";
-import type { PolicyContext } from "../policies/context.js";
-import { deny, type Decision } from "../policies/decision.js";
-import { mutatePod } from "../policies/mutate-pod.js";
-import { validate } from "../policies/validate.js";
+import {
+  allow,
+  deny,
+  matchesRequest,
+  requestResource,
+  WEBHOOK_POLICIES,
+  type Decision,
+  type PolicyContext,
+  type Webhook,
+} from "../policies/index.js";
 import {
   admissionAnswered,
   admissionEnded,
@@ -15,18 +21,14 @@ import {
   policyErrors,
 } from "../telemetry/admission-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
-import { podShapeProblem } from "./pod-shape.js";
-import { requestFieldProblem } from "./request-fields.js";
+import { countObservations } from "../telemetry/policy-metrics.js";
+import { podShapeProblem } from "../kube/pod-shape.js";
+import { requestFieldProblem } from "../kube/request-fields.js";
 import { denialMessage, toResponse, toReview } from "./response.js";
 import type { CheckedReview } from "./review.js";
-import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "./types.js";
+import type { AdmissionRequest, AdmissionResponse, AdmissionReview } from "../kube/admission-review.js";
 
-export type Webhook = "mutate" | "validate";
-
-/** Writes a Kubernetes Event on a denied pod (live cluster only). Must never throw or block. */
-export interface DenialRecorder {
-  recordDenial(event: { namespace: string; podName: string; message: string; dryRun: boolean }): void;
-}
+export type { Webhook };
 
 export interface AdmissionDeps {
   view: ClusterView;
@@ -34,11 +36,6 @@ export interface AdmissionDeps {
   logger: Logger;
   events?: DenialRecorder;
 }
-
-const POLICIES: Record<Webhook, (ctx: PolicyContext) => Decision | Promise<Decision>> = {
-  mutate: mutatePod,
-  validate,
-};
 
 /** What is wrong with the Pod(s) a pods request carries, before any policy reads them. */
 function podProblem(request: AdmissionRequest): string | undefined {
@@ -52,9 +49,12 @@ function podProblem(request: AdmissionRequest): string | undefined {
   return undefined;
 }
 
+/** The webhook's policy, on the requests it declares; every other request is allowed untouched. */
 function decide(webhook: Webhook, ctx: PolicyContext): Decision | Promise<Decision> {
   const problem = podProblem(ctx.request) ?? requestFieldProblem(ctx.request);
-  return problem === undefined ? POLICIES[webhook](ctx) : deny([problem], [], 400);
+  if (problem !== undefined) return deny([problem], [], 400);
+  const policy = WEBHOOK_POLICIES[webhook];
+  return matchesRequest(policy.matches, ctx.request) ? policy.decide(ctx) : allow();
 }
 
 /**
@@ -70,8 +70,8 @@ function failed(webhook: Webhook, err: unknown, uid: string, logger: Logger): De
 /**
  * One line per admission that did something: a patch or a denial at info, break-glass at warn. A
  * plain "allowed" (most pod traffic of a cluster) is logged at debug only, like Gatekeeper, which
- * logs denials only: at info it would be the bulk of the log volume, and it cost ~20 µs of a
- * non-matching pod's ~135 µs of server CPU (A/B servers under the bench's load).
+ * logs denials only: at info it would be the bulk of the log volume, and a noticeable share of a
+ * non-matching pod's server CPU (BENCHMARKS.md).
  */
 function logAdmission(
   logger: Logger,
@@ -80,7 +80,9 @@ function logAdmission(
   decision: Decision,
   result: { outcome: string; seconds: number; message: string | undefined },
 ): void {
-  const breakGlass = decision.allowed ? decision.auditAnnotations?.[BREAK_GLASS_AUDIT_KEY] : undefined;
+  const breakGlass = decision.allowed
+    ? decision.observations?.find((o) => o.kind === "break-glass")?.record
+    : undefined;
   const level = breakGlass !== undefined ? "warn" : result.outcome === "allowed" ? "debug" : "info";
   if (!logger.isLevelEnabled(level)) return;
   const line = {
@@ -88,9 +90,7 @@ function logAdmission(
     webhook,
     namespace: request.namespace,
     name: request.name,
-    resource: request.subResource
-      ? `${request.resource.resource}/${request.subResource}`
-      : request.resource.resource,
+    resource: requestResource(request),
     operation: request.operation,
     user: request.userInfo.username,
     decision: result.outcome,
@@ -151,6 +151,7 @@ function finish(
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   const outcome = !decision.allowed ? "denied" : response.patch ? "patched" : "allowed";
   admissionAnswered(webhook, request.operation, outcome, seconds);
+  if (decision.observations) countObservations(webhook, decision.observations);
 
   const message = decision.allowed ? undefined : denialMessage(decision.reasons);
   logAdmission(deps.logger, webhook, request, decision, { outcome, seconds, message });

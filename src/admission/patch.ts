@@ -8,7 +8,7 @@
 // fast-json-patch's compare() does neither (it diffs lists index by index and deep-copies every
 // value it emits): 3,500 ops and a 430 KB patch for the 100 KB benchmark pod.
 
-import { isObject } from "./pod-shape.js";
+import { isObject } from "../kube/object.js";
 
 export type PatchOperation =
   { op: "add" | "replace"; path: string; value: unknown } | { op: "remove"; path: string };
@@ -131,7 +131,7 @@ const LOOKAHEAD = 16;
  * Entries `to` shares with `from` by reference, greedily in order. Policies keep order and add,
  * drop or replace a few entries, so a walk in step that looks a few entries ahead finds nearly all
  * of them; only a long run without a match makes it index `from` and walk that run again (a Map
- * of the 100 KB pod's 1,700 env entries took ~44 µs in process, more than the rest of its patch).
+ * of a large pod's env entries cost more than the rest of its patch: BENCHMARKS.md).
  */
 function sameObjects(from: unknown[], to: unknown[]): Runs {
   const runs: Runs = [];

@@ -1,8 +1,13 @@
 // Checks that a parsed body is an AdmissionReview we can answer. Anything that fails here gets
-// HTTP 400 with a JSON error; anything that passes gets a decided AdmissionReview (DESIGN §12).
+// HTTP 400 with a JSON error; anything that passes gets a decided AdmissionReview (README.md, "The HTTP interface").
 
-import { isObject } from "./pod-shape.js";
-import { ADMISSION_V1, ADMISSION_V1BETA1, type AdmissionApiVersion, type AdmissionRequest } from "./types.js";
+import { isObject } from "../kube/object.js";
+import {
+  ADMISSION_V1,
+  ADMISSION_V1BETA1,
+  type AdmissionApiVersion,
+  type AdmissionRequest,
+} from "../kube/admission-review.js";
 
 export interface ReviewProblem {
   ok: false;

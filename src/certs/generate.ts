@@ -1,5 +1,5 @@
 // CA and serving certificates for the webhook. Keys are RSA-2048 from node:crypto (fast, native);
-// the X.509 structures are built and signed with node-forge, which signs RSA only (DESIGN §12).
+// the X.509 structures are built and signed with node-forge, which signs RSA only .
 // Every certificate is backdated an hour, so apiservers with a skewed clock never see
 // "certificate is not yet valid", and carries a random positive serial.
 

@@ -1,6 +1,10 @@
 // The Kubernetes side of self-managed certificates: the Secret as the store, the two webhook
 // configurations' caBundle, and the ready replicas behind the Service. RBAC (chart rbac.yaml):
 // secrets create + get/update by name, webhook configurations get/patch by name, endpointslices list.
+// It uses client-node's generated API clients, not src/cluster/live/kube-client.ts: a few typed
+// reads and writes on the leader's rotation timer, off the admission path, where a stalled call
+// delays a rotation but holds no answer; the live caches and the admission path's direct reads
+// need the per-call deadlines and watch timeouts client-node lacks.
 
 import {
   AdmissionregistrationV1Api,

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { platform, release } from "node:os";
 import { loadConfig } from "../config/load.js";
-import { judgeKernel, type NodeOsInfo } from "../policies/nodes/kernel.js";
+import { judgeKernel, type NodeOsInfo } from "../cluster/kernel.js";
 import { defineCommand } from "./args.js";
 import { CONFIG_FLAG } from "./flags.js";
 

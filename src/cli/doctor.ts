@@ -11,6 +11,7 @@ import type { NamespaceFacts, NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
 import { podSecurityPrecheck } from "../policies/access/pod-security.js";
+import { formOf } from "../policies/cvm/forms/index.js";
 import { describeFinding, isConflict } from "../policies/istio/conflict.js";
 import { namespacesCapturingCvmPods } from "../policies/istio/doctor.js";
 import { nodeRows } from "./nodes.js";
@@ -135,12 +136,12 @@ async function checkClusterObjects(report: Report, client: KubeClient, config: C
     `/apis/node.k8s.io/v1/runtimeclasses/${encodeURIComponent(runtimeClass)}`,
   );
   if (present) ok(report, `RuntimeClass ${runtimeClass} exists`);
-  else if (config.form === "runtimeclass")
+  else if (formOf(config).usesRuntimeClass)
     problem(
       report,
-      `RuntimeClass ${runtimeClass} is missing: the runtimeclass form needs sysbox installed on the nodes`,
+      `RuntimeClass ${runtimeClass} is missing: the ${config.form} form needs ${formOf(config).nodesNeed}`,
     );
-  else ok(report, `RuntimeClass ${runtimeClass} is absent (not needed by the envbox form)`);
+  else ok(report, `RuntimeClass ${runtimeClass} is absent (not needed by the ${config.form} form)`);
 }
 
 export const doctorCommand = defineCommand(

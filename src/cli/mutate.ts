@@ -1,5 +1,5 @@
 // `cvm-admission mutate -f FILE`: the mutating webhook offline, like `kyverno apply`. Input is
-// treated as opted in (label and namespace, DESIGN §12); the request goes through the same
+// treated as opted in (label and namespace); the request goes through the same
 // dispatch as the server, so the CLI and the webhook cannot disagree. Input is read as kubectl
 // reads it (src/cluster/documents.ts) and every document keeps its shape: a List stays a List.
 
@@ -7,9 +7,9 @@ import type { V1Pod } from "@kubernetes/client-node";
 import fastJsonPatch from "fast-json-patch";
 import { Document } from "yaml";
 import { admit } from "../admission/dispatch.js";
-import { podShapeProblems } from "../admission/pod-shape.js";
+import { podShapeProblems } from "../kube/pod-shape.js";
 import type { CheckedReview } from "../admission/review.js";
-import { ADMISSION_V1, type AdmissionResponse, type AdmissionReview } from "../admission/types.js";
+import { ADMISSION_V1, type AdmissionResponse, type AdmissionReview } from "../kube/admission-review.js";
 import { parseDocuments, type SourceDocument } from "../cluster/documents.js";
 import { EMBEDDED_VIEW_FILE, FileClusterView, inferredKind } from "../cluster/file-view.js";
 import type { ClusterView } from "../cluster/view.js";

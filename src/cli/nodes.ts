@@ -8,7 +8,7 @@ import { listNodeFacts } from "../cluster/live/snapshot.js";
 import type { NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
-import { eligibleLabelValue, nodeJudgement } from "../policies/nodes/eligibility.js";
+import { eligibleLabelValue, nodeJudgement } from "../cluster/eligibility.js";
 import { defineCommand, UsageError } from "./args.js";
 import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
 import { loadKubeConfig } from "./kube-config.js";

@@ -1,5 +1,5 @@
 // Where a pod lives inside the objects `mutate -f` accepts: a Pod is its own pod; workload kinds
-// carry a pod template (DESIGN §12: every workload kind with a pod template).
+// carry a pod template (every workload kind with a pod template).
 
 import type { V1Pod, V1PodTemplateSpec } from "@kubernetes/client-node";
 

@@ -1,4 +1,4 @@
-// cvm-admission: one binary for the webhook server and its offline tools (DESIGN §8).
+// cvm-admission: one binary for the webhook server and its offline tools (README.md, "CLI").
 // Commands load lazily so `check-node` does not pay for the server's imports.
 
 import { CertificateError } from "../certs/generate.js";

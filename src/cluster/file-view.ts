@@ -13,7 +13,7 @@ export class ClusterViewFileError extends Error {
   override name = "ClusterViewFileError";
 }
 
-/** The view `serve` uses when no file and no cluster is given (DESIGN §8). */
+/** The view `serve` uses when no file and no cluster is given (README.md, "The cluster view file"). */
 export const EMBEDDED_VIEW_FILE = new URL("../../examples/cluster-view.yaml", import.meta.url);
 
 interface KubeObject {

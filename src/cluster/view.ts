@@ -9,7 +9,7 @@ export interface NodeFacts {
   kernelVersion: string;
   /** status.nodeInfo.osImage ("" when missing). */
   osImage: string;
-  /** status.nodeInfo.operatingSystem ("" when missing; judged as linux, DESIGN §12). */
+  /** status.nodeInfo.operatingSystem ("" when missing; judged as linux, docs/nodes.md). */
   operatingSystem: string;
   /** Current value of the eligibility label on the node, if any (to see whether it agrees). */
   eligibleLabel?: string;

@@ -14,7 +14,7 @@ export class ConfigError extends Error {
 
 const ENV_PREFIX = "CVM_ADMISSION_";
 
-const validate = new Ajv({ useDefaults: true, allErrors: true, strict: true }).compile(CONFIG_SCHEMA);
+const validate = new Ajv({ useDefaults: true, allErrors: true, strict: true }).compile<Config>(CONFIG_SCHEMA);
 
 interface SchemaNode {
   type?: string;
@@ -37,7 +37,7 @@ function leafPaths(node: SchemaNode, path: string[] = []): Map<string, { path: s
   return leaves;
 }
 
-const ENV_LEAVES = leafPaths(CONFIG_SCHEMA as unknown as SchemaNode);
+const ENV_LEAVES = leafPaths(CONFIG_SCHEMA);
 
 function envValue(raw: string, node: SchemaNode, envName: string): unknown {
   switch (node.type) {
@@ -78,8 +78,8 @@ function describe(error: ErrorObject): string {
 }
 
 export interface LoadOptions {
-  /** Path of a YAML or JSON config file; absent = defaults only. */
-  file?: string;
+  /** Path of a YAML or JSON config file (`--config`); undefined = defaults only. */
+  file?: string | undefined;
   env?: NodeJS.ProcessEnv;
   /** Told each CVM_ADMISSION_* variable skipped as a kubelet service link (serve logs them at debug). */
   onServiceLink?: (name: string) => void;
@@ -119,7 +119,7 @@ export function loadConfig({ file, env = process.env, onServiceLink }: LoadOptio
     const problems = (validate.errors ?? []).map(describe);
     throw new ConfigError(`invalid configuration${file ? ` in ${file}` : ""}: ${problems.join("; ")}`);
   }
-  return config as unknown as Config;
+  return config;
 }
 
 /** The defaults alone (what an empty file gives). */

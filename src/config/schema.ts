@@ -1,8 +1,8 @@
 // The configuration's JSON Schema: one source for validation, defaults (ajv useDefaults) and the
 // env-variable overrides (every leaf path becomes CVM_ADMISSION_<PATH>).
 
-import { BASELINE_VERSION_PATTERN } from "../policies/access/baseline.js";
-import { VERSION_RANGE_PATTERN } from "../policies/istio/version-range.js";
+import { BASELINE_VERSION_PATTERN } from "./baseline-version.js";
+import { VERSION_RANGE_PATTERN } from "./version-range.js";
 
 export const CONFIG_SCHEMA = {
   type: "object",

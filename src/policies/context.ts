@@ -1,11 +1,12 @@
-// Everything a policy may read. Policies never do I/O of their own beyond the ClusterView,
-// whose cache misses fall back to one bounded direct read (cluster/).
+// Everything a policy may read, and the shapes of the policies. Policies never do I/O of their own
+// beyond the ClusterView, whose cache misses fall back to one bounded direct read (cluster/).
 
 import type { V1Pod } from "@kubernetes/client-node";
-import type { AdmissionRequest } from "../admission/types.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
-import type { Decision } from "./decision.js";
+import type { AdmissionRequest } from "../kube/admission-review.js";
+import { allow, type Decision } from "./decision.js";
+import { matchesRequest, type RequestMatch } from "./matches.js";
 
 export interface PolicyContext {
   request: AdmissionRequest;
@@ -16,5 +17,26 @@ export interface PolicyContext {
 /** One step of the pod mutation chain: takes the pod as the previous step left it. */
 export type PodMutator = (pod: V1Pod, ctx: PolicyContext) => Decision;
 
-/** One independent check of the validating webhook; results are combined (every reason kept). */
-export type Validator = (ctx: PolicyContext) => Decision | Promise<Decision>;
+export type Check = (ctx: PolicyContext) => Decision | Promise<Decision>;
+
+/**
+ * One independent check of the validating webhook; results are combined (every reason kept).
+ * Called directly (the CLI, tests) it allows every request outside its declared matches.
+ */
+export interface Validator {
+  (ctx: PolicyContext): Decision | Promise<Decision>;
+  readonly matches: readonly RequestMatch[];
+  /** The check alone, for dispatch, which has matched the request already. */
+  readonly check: Check;
+}
+
+export function validator(matches: readonly RequestMatch[], check: Check): Validator {
+  const filtered = (ctx: PolicyContext) => (matchesRequest(matches, ctx.request) ? check(ctx) : allow());
+  return Object.assign(filtered, { matches, check });
+}
+
+/** What a webhook endpoint runs: the requests it judges, and how. */
+export interface WebhookPolicy {
+  readonly matches: readonly RequestMatch[];
+  readonly decide: Check;
+}

@@ -3,31 +3,34 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import { podSecurityPrecheck } from "./access/index.js";
-import type { PolicyContext, PodMutator } from "./context.js";
+import type { PolicyContext, PodMutator, WebhookPolicy } from "./context.js";
 import { mutateCvmPod } from "./cvm/mutate.js";
-import { allow, deny, type Decision } from "./decision.js";
+import { allow, deny, withObservations, type Decision, type Observation } from "./decision.js";
 import { istioMutation } from "./istio/mutation.js";
+import { POD_CREATE } from "./matches.js";
 
 // The Pod Security pre-check runs before the CVM transform (a clear message instead of Pod
 // Security's generic one); istioMutation runs after it (it records the finding on the transformed pod).
 const MUTATION_CHAIN: readonly PodMutator[] = [podSecurityPrecheck, mutateCvmPod, istioMutation];
 
-export function mutatePod(ctx: PolicyContext): Decision {
+export const mutatePod: WebhookPolicy = { matches: POD_CREATE, decide: mutate };
+
+function mutate(ctx: PolicyContext): Decision {
   const { request } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource) {
-    return allow();
-  }
   const original = request.object as V1Pod | undefined;
   if (typeof original !== "object" || original === null) {
     return deny(["request.object must be the Pod being created"], [], 400);
   }
   let pod = original;
   const warnings: string[] = [];
+  const observations: Observation[] = [];
   for (const step of MUTATION_CHAIN) {
     const decision = step(pod, ctx);
     warnings.push(...decision.warnings);
-    if (!decision.allowed) return { ...decision, warnings };
+    observations.push(...(decision.observations ?? []));
+    if (!decision.allowed)
+      return withObservations(deny(decision.reasons, warnings, decision.code), observations);
     if (decision.mutated) pod = decision.mutated;
   }
-  return allow(warnings, pod === original ? undefined : pod);
+  return withObservations(allow(warnings, pod === original ? undefined : pod), observations);
 }

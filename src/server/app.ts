@@ -1,4 +1,4 @@
-// The HTTP surface (DESIGN §2): POST /mutate and /validate, GET /healthz, /readyz, /metrics.
+// The HTTP surface (README.md, "The HTTP interface"): POST /mutate and /validate, GET /healthz, /readyz, /metrics.
 // Only unparseable or oversized bodies get 400/413; every AdmissionReview gets a decided 200.
 // The two review routes bypass express (see review-endpoint.ts); express serves the rest.
 

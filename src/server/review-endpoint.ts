@@ -2,21 +2,22 @@
 // body-parser. These two routes are the hot path (every pod CREATE in the cluster passes through
 // them), and `npm run bench -- --profile` showed express routing plus body-parser costing about a
 // third of the server's CPU for a 4.6 KB review; the other routes stay on express.
-// The rules are those of DESIGN §2: a body over MAX_BODY_BYTES gets 413; a wrong content type,
-// an empty or non-JSON body, or a non-AdmissionReview gets 400 with a JSON error (another method
-// than POST 405 with Allow: POST; each refusal is logged at warn, rate-limited); every
+// The rules are those of README.md, "The HTTP interface": a body over MAX_BODY_BYTES gets 413; a
+// wrong content type, an empty or non-JSON body, or a non-AdmissionReview gets 400 with a JSON
+// error (another method than POST 405 with Allow: POST; each refusal is logged at warn,
+// rate-limited); every
 // AdmissionReview gets a decided 200.
 
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { admit, type AdmissionDeps, type Webhook } from "../admission/dispatch.js";
 import { reviewJson, toReview } from "../admission/response.js";
 import { checkReview } from "../admission/review.js";
-import { ADMISSION_V1, ADMISSION_V1BETA1 } from "../admission/types.js";
+import { ADMISSION_V1, ADMISSION_V1BETA1 } from "../kube/admission-review.js";
 import { badRequests } from "../telemetry/admission-metrics.js";
 import { LARGE_BODY_BYTES, requestTimeoutMs, type LargeBodyGate } from "./large-body-gate.js";
 import { logRefusal } from "./refusals.js";
 
-/** Larger than any object etcd stores (1.5 MiB) with room for oldObject; DESIGN §2. */
+/** Larger than any object etcd stores (1.5 MiB) with room for oldObject. */
 export const MAX_BODY_BYTES = 7 * 1024 * 1024;
 
 export function sendJson(res: ServerResponse, status: number, value: unknown): void {
@@ -113,7 +114,7 @@ function readBody(req: IncomingMessage, done: (body: Buffer | undefined) => void
   req.on("end", onEnd);
 }
 
-/** The decided answer to a body that arrived whole (DESIGN §2). */
+/** The decided answer to a body that arrived whole. */
 async function answer(
   webhook: Webhook,
   deps: AdmissionDeps,

@@ -6,9 +6,8 @@ import { registry } from "./metrics.js";
 
 // The request path writes plain numbers only; prom-client receives them when /metrics is read
 // (each metric's collect hook) and, for latencies, whenever a batch fills. Updating prom-client
-// on every admission took under 1 µs in a warm loop but ~6 µs of server CPU per binding review
-// under the bench's load (A/B, three alternated pairs: 62-67 -> 56-60 µs, a tenth of the review);
-// in a batch the calls run warm.
+// on every admission was cheap in a warm loop but a measurable share of a binding review under
+// load (BENCHMARKS.md, "Last full run"); in a batch the calls run warm.
 
 /** Latencies kept per webhook before they are handed to the histogram together. */
 const LATENCY_BATCH = 256;

@@ -6,7 +6,7 @@ import { admit } from "../../src/admission/dispatch.js";
 import { checkReview } from "../../src/admission/review.js";
 import { defaultConfig } from "../../src/config/load.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
-import { exampleClusterView } from "../support/example-view.js";
+import { exampleClusterView, exampleCvmPodBinding } from "../support/example-view.js";
 import { reviewOf } from "../support/server.js";
 
 const config = defaultConfig();
@@ -15,21 +15,7 @@ const deps = { view, config, logger: silentLogger };
 
 /** The scheduler binding the cached CVM pod default/workspace-alice to `node`. */
 function bindingTo(node: string) {
-  const checked = checkReview(
-    reviewOf({
-      uid: `bind-${node}`,
-      kind: { group: "", version: "v1", kind: "Binding" },
-      subResource: "binding",
-      name: "workspace-alice",
-      namespace: "default",
-      object: {
-        apiVersion: "v1",
-        kind: "Binding",
-        metadata: { name: "workspace-alice", namespace: "default" },
-        target: { kind: "Node", name: node },
-      },
-    }),
-  );
+  const checked = checkReview(reviewOf(exampleCvmPodBinding(node)));
   if (!checked.ok) throw new Error(checked.error);
   return checked;
 }

@@ -3,7 +3,7 @@
 
 import { describe, expect, it } from "vitest";
 import { reviewJson, toReview } from "../../src/admission/response.js";
-import type { AdmissionResponse } from "../../src/admission/types.js";
+import type { AdmissionResponse } from "../../src/kube/admission-review.js";
 
 const patch = Buffer.from(JSON.stringify([{ op: "add", path: "/metadata/labels/a", value: "b" }])).toString(
   "base64",

@@ -1,5 +1,5 @@
 // Renders the chart as `helm template` does: with `helm` when it is on PATH, else with the offline
-// renderer named by $HELM_TEMPLATE (CI points it at ../shared/tools/helm-template). No helm binary
+// renderer named by $HELM_TEMPLATE (CI sets it; see the skip reason below). No helm binary
 // can be installed here, so without either the render tests are skipped and say why.
 
 import { execFileSync, spawnSync } from "node:child_process";

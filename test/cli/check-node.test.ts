@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { release, tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { judgeKernel } from "../../src/policies/nodes/kernel.js";
+import { judgeKernel } from "../../src/cluster/kernel.js";
 import { runCli } from "../support/cli.js";
 
 describe("check-node", () => {

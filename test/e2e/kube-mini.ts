@@ -1,7 +1,7 @@
 // A real Kubernetes API server for the end-to-end tests: etcd + kube-mini (upstream
 // k8s.io/apiserver with kube-apiserver's webhook admission plugins), started and stopped through
-// the tool's own run.sh in a temporary directory. $KUBE_MINI names the tool's folder (CI sets it to
-// ../shared/tools/kube-mini); without it, or without a chart renderer, the suite skips and says why.
+// the tool's own run.sh in a temporary directory. $KUBE_MINI names the tool's folder (.ci/run sets
+// it); without it, or without a chart renderer, the suite skips and says why.
 
 import { execFile } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";

@@ -9,7 +9,7 @@ import { setFlagsFromString } from "node:v8";
 import fc from "fast-check";
 import fastJsonPatch from "fast-json-patch";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdmissionReview } from "../../src/admission/types.js";
+import type { AdmissionReview } from "../../src/kube/admission-review.js";
 import { exampleClusterObjects } from "../support/example-view.js";
 import { schemaErrors } from "../support/k8s-schema.js";
 import { patchOf, reviewOf, startTestServer, type HttpAnswer, type TestServer } from "../support/server.js";

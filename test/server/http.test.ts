@@ -1,4 +1,4 @@
-// HTTP edge cases of the admission server, over real HTTPS on loopback (DESIGN §2, §12).
+// HTTP edge cases of the admission server, over real HTTPS on loopback (README.md, "The HTTP interface").
 
 import { connect } from "node:tls";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

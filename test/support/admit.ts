@@ -1,5 +1,5 @@
-// Drives a request through kube-apiserver's own admission webhook code ($KUBE_ADMIT, the
-// ../shared/tools/admit harness): TLS and caBundle checks, service resolution, strict JSON patch
+// Drives a request through kube-apiserver's own admission webhook code ($KUBE_ADMIT, an admit
+// harness built from it): TLS and caBundle checks, service resolution, strict JSON patch
 // application, reinvocation. The nearest thing to a cluster that runs here; tests that need it
 // skip, saying why, when the variable is not set.
 

@@ -13,3 +13,20 @@ export function exampleClusterObjects() {
 export function exampleClusterView(config: Config): FileClusterView {
   return new FileClusterView(exampleClusterObjects(), config);
 }
+
+/** The request of the scheduler binding the view's cached CVM pod default/workspace-alice to `node`. */
+export function exampleCvmPodBinding(node: string): Record<string, unknown> {
+  return {
+    uid: `bind-${node}`,
+    kind: { group: "", version: "v1", kind: "Binding" },
+    subResource: "binding",
+    name: "workspace-alice",
+    namespace: "default",
+    object: {
+      apiVersion: "v1",
+      kind: "Binding",
+      metadata: { name: "workspace-alice", namespace: "default" },
+      target: { kind: "Node", name: node },
+    },
+  };
+}

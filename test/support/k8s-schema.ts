@@ -1,5 +1,5 @@
-// Strict Kubernetes 1.35 JSON schemas (unknown fields rejected), copied from ../shared/k8s-schemas
-// into test/fixtures/k8s-schemas so `npm test` runs without ../shared.
+// Strict Kubernetes 1.35 JSON schemas (unknown fields rejected), in test/fixtures/k8s-schemas
+// (provenance in test/fixtures/SOURCES.md).
 
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";

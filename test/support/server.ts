@@ -2,7 +2,7 @@
 // state, and posts AdmissionReviews to it over HTTPS with keep-alive, as the apiserver does.
 
 import { request as httpsRequest, Agent } from "node:https";
-import type { AdmissionReview } from "../../src/admission/types.js";
+import type { AdmissionReview } from "../../src/kube/admission-review.js";
 import { FileClusterView } from "../../src/cluster/file-view.js";
 import type { ClusterView } from "../../src/cluster/view.js";
 import type { Config } from "../../src/config/config.js";

@@ -1,27 +1,14 @@
-// Kubernetes Events for denied CVM pods (DESIGN §8), so `kubectl describe` and `kubectl get events`
+// Kubernetes Events for denied CVM pods, so `kubectl describe` and `kubectl get events`
 // show why. Recording never slows or breaks an answer: it returns at once, a bounded queue is
 // posted in the background one at a time, overflow is dropped and counted, failures are logged.
-// Dry-run requests write nothing (the webhooks are sideEffects: NoneOnDryRun, DESIGN §12).
+// Dry-run requests write nothing (the webhooks are sideEffects: NoneOnDryRun).
 
 import { hostname } from "node:os";
 import { Counter } from "prom-client";
 import { registry } from "../../telemetry/metrics.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
+import type { Denial, DenialRecorder } from "../denials.js";
 import type { KubeClient } from "./kube-client.js";
-
-export interface Denial {
-  namespace: string;
-  podName: string;
-  message: string;
-  dryRun?: boolean;
-}
-
-export interface DenialRecorder {
-  recordDenial(denial: Denial): void;
-}
-
-/** For the file-backed view and the CLI: there is no cluster to tell. */
-export const noDenialRecorder: DenialRecorder = { recordDenial: () => {} };
 
 export const eventsDropped = new Counter({
   name: "cvm_admission_events_dropped_total",

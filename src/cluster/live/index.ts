@@ -44,6 +44,6 @@ export function startLiveCluster(config: Config, logger: Logger, client = defaul
   };
 }
 
-export { EventRecorder, noDenialRecorder, type DenialRecorder } from "./events.js";
+export { EventRecorder } from "./events.js";
 export { LeaderElector, SoleLeader, type Leadership } from "./lease.js";
 export { LiveClusterView } from "./live-view.js";

@@ -5,7 +5,7 @@
 // the operator forbids node writes (nodes.labels: false, the affinity then uses NFD labels).
 
 import type { Config } from "../../config/config.js";
-import { eligibleLabelValue, nodeJudgement } from "../../policies/nodes/eligibility.js";
+import { eligibleLabelValue, nodeJudgement } from "../eligibility.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import type { KubeClient } from "./kube-client.js";
 import type { Leadership } from "./lease.js";

@@ -1,19 +1,18 @@
 // The ClusterView of a running cluster: three list+watch caches of small facts (nodes, namespaces,
-// and only the pods carrying the CVM opt-in label, DESIGN §10: no cluster-wide pod cache), plus one
+// and only the pods carrying the CVM opt-in label: no cluster-wide pod cache), plus one
 // direct GET with the configured deadline for a cache miss.
 
 import { isDeepStrictEqual } from "node:util";
 import type { V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { observeNodeVerdicts } from "../../policies/nodes/metrics.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import { namespaceFacts, nodeFacts, podFacts } from "../facts.js";
 import type { ClusterView, NamespaceFacts, NodeFacts, PodFacts } from "../view.js";
 import { KubeApiError, type KubeClient } from "./kube-client.js";
-import { observeCaches, watchRestarts } from "./metrics.js";
+import { observeCaches, observeNodeVerdicts, watchRestarts } from "./metrics.js";
 import { Reflector, type ReflectorTiming } from "./reflector.js";
 
-/** The annotation that carries a node's verdict reason next to the eligibility label (DESIGN §1). */
+/** The annotation that carries a node's verdict reason next to the eligibility label (docs/README.md, "Names"). */
 export const ELIGIBILITY_ANNOTATION = "cvm.dev/eligibility";
 
 /** Node facts plus the annotation the labeller compares before writing. */

@@ -1,8 +1,12 @@
 // Health of the live caches as Prometheus metrics: how often watches restart (and why), and how
-// long since each cache last heard from the apiserver (bookmarks keep a healthy cache near 60 s).
+// long since each cache last heard from the apiserver (bookmarks keep a healthy cache near 60 s);
+// and the cluster's nodes by kernel verdict, computed at scrape time from the view.
 
 import { Counter, Gauge } from "prom-client";
 import { registry } from "../../telemetry/metrics.js";
+import { nodeJudgement } from "../eligibility.js";
+import type { KernelVerdict } from "../kernel.js";
+import type { ClusterView } from "../view.js";
 
 export const watchRestarts = new Counter({
   name: "cvm_admission_watch_restarts_total",
@@ -37,4 +41,32 @@ export const cacheAge = new Gauge({
 export function observeCaches(sources: readonly CacheSource[]): () => void {
   for (const source of sources) caches.add(source);
   return () => sources.forEach((source) => caches.delete(source));
+}
+
+const verdictSources = new Set<{ view: ClusterView; minimum: string }>();
+
+export const nodesByVerdict = new Gauge({
+  name: "cvm_admission_nodes",
+  help: "Nodes in the cluster view by kernel verdict (eligible, below-minimum, not-linux, unparseable).",
+  labelNames: ["verdict"] as const,
+  registers: [registry],
+  collect() {
+    this.reset();
+    const counts: Record<KernelVerdict, number> = {
+      eligible: 0,
+      "below-minimum": 0,
+      "not-linux": 0,
+      unparseable: 0,
+    };
+    for (const { view, minimum } of verdictSources)
+      for (const node of view.nodes()) counts[nodeJudgement(node, minimum).verdict]++;
+    for (const [verdict, count] of Object.entries(counts)) this.set({ verdict }, count);
+  },
+});
+
+/** Counts this view's nodes in nodesByVerdict at every scrape until the returned function is called. */
+export function observeNodeVerdicts(view: ClusterView, minimum: string): () => void {
+  const source = { view, minimum };
+  verdictSources.add(source);
+  return () => verdictSources.delete(source);
 }

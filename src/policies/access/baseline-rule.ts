@@ -1,4 +1,4 @@
-// One rule for every pod of an opted-in namespace (DESIGN §13-14). Such a namespace must run Pod
+// One rule for every pod of an opted-in namespace (docs/access.md). Such a namespace must run Pod
 // Security `privileged` so the envbox supervisor can start, which leaves this webhook as the only
 // guard: every pod CREATE, and every UPDATE or pods/ephemeralcontainers request that adds or changes
 // containers, meets Pod Security `baseline` (access.baselineVersion; baseline.ts), with two
@@ -12,14 +12,20 @@
 
 import type { V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
-import type { PolicyContext, Validator } from "../context.js";
+import { validator, type PolicyContext } from "../context.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { checkCvmForm, type CvmFormCheck } from "../cvm/derive.js";
-import { isCvmPod } from "../istio/conflict.js";
 import { allowBreakGlass, breakGlassGroup } from "./break-glass.js";
 import { containersOf, hasFindings, judgePod, LISTS, sentence, type ContainerList } from "./judged-pod.js";
 import { ephemeralContainers } from "./no-way-in.js";
-import { isOptedInNamespace, podCreateInScope, podOf, podRef, requestNamespace } from "./scope.js";
+import {
+  isCvmPod,
+  isOptedInNamespace,
+  podCreateInScope,
+  podOf,
+  podRef,
+  requestNamespace,
+} from "../cvm-pod.js";
 
 function whyNotOurs(form: CvmFormCheck, labelled: boolean, ctx: PolicyContext): string {
   if (!form.claimed) return "";
@@ -79,7 +85,6 @@ function annotationsFor(pod: V1Pod | undefined, names: ReadonlySet<string>): Rec
 function judgeUpdate(ctx: PolicyContext): Decision {
   const { request } = ctx;
   const ephemeral = request.subResource === "ephemeralcontainers";
-  if (request.subResource && !ephemeral) return allow();
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return allow();
   const oldPod = podOf(request.oldObject);
@@ -114,9 +119,12 @@ function judgeUpdate(ctx: PolicyContext): Decision {
   ]);
 }
 
-export const enforceBaseline: Validator = (ctx) => {
-  const { request } = ctx;
-  if (request.resource.resource !== "pods") return allow();
-  if (request.operation === "CREATE") return judgeCreate(ctx);
-  return request.operation === "UPDATE" ? judgeUpdate(ctx) : allow();
-};
+/** Pods created or updated, and ephemeral containers added (pods/status and pods/resize change no container). */
+const POD_WRITES = [
+  { operations: ["CREATE", "UPDATE"], resources: ["pods"] },
+  { operations: ["UPDATE"], resources: ["pods/ephemeralcontainers"] },
+] as const;
+
+export const enforceBaseline = validator(POD_WRITES, (ctx) =>
+  ctx.request.operation === "CREATE" ? judgeCreate(ctx) : judgeUpdate(ctx),
+);

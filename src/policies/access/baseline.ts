@@ -11,23 +11,13 @@ import type {
   V1Probe,
   V1LifecycleHandler,
 } from "@kubernetes/client-node";
-
-/** The newest Kubernetes minor version whose baseline this module knows (1.35). */
-export const NEWEST_BASELINE_MINOR = 35;
-
-/** `latest` or `v1.N` up to the newest known minor: the values Pod Security's version labels take. */
-export const BASELINE_VERSION_PATTERN = `^(latest|v1\\.([0-9]|[12][0-9]|3[0-${NEWEST_BASELINE_MINOR % 10}]))$`;
+import { NEWEST_BASELINE_MINOR } from "../../config/baseline-version.js";
 
 export interface Violation {
   /** Pod Security's forbidden reason, e.g. "host namespaces". */
   reason: string;
   /** Pod Security's forbidden detail, e.g. "hostNetwork=true, hostPID=true". */
   detail: string;
-}
-
-/** The minor version a config value names: `latest` is the newest this code knows. */
-export function baselineMinor(version: string): number {
-  return version === "latest" ? NEWEST_BASELINE_MINOR : Number(version.replace(/^v1\./, ""));
 }
 
 /** The version label Pod Security prints in its message: "baseline:v1.35". */

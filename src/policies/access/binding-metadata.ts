@@ -4,17 +4,14 @@
 // keys would therefore add or change them past the UPDATE rule of tampering.ts, on any pod of an
 // opted-in namespace; it is refused whoever sends it.
 
-import type { Validator } from "../context.js";
+import { validator, type PolicyContext } from "../context.js";
+import { BINDING_CREATE } from "../matches.js";
 import { allow, deny } from "../decision.js";
-import { isObject } from "../../admission/pod-shape.js";
+import { isObject } from "../../kube/object.js";
 import { isReservedKey, showKey } from "./reserved-metadata.js";
-import { isOptedInNamespace, podRef, requestNamespace } from "./scope.js";
+import { isOptedInNamespace, podRef, requestNamespace } from "../cvm-pod.js";
 
-function reservedKeys(
-  metadata: unknown,
-  field: "labels" | "annotations",
-  ctx: Parameters<Validator>[0],
-): string[] {
+function reservedKeys(metadata: unknown, field: "labels" | "annotations", ctx: PolicyContext): string[] {
   const map = isObject(metadata) && isObject(metadata[field]) ? metadata[field] : {};
   return Object.keys(map)
     .filter((key) => isReservedKey(key, ctx.config))
@@ -22,14 +19,8 @@ function reservedKeys(
     .map((key) => `${field === "labels" ? "label" : "annotation"} ${showKey(key)}`);
 }
 
-export const denyReservedBindingMetadata: Validator = (ctx) => {
+export const denyReservedBindingMetadata = validator(BINDING_CREATE, (ctx) => {
   const { request } = ctx;
-  if (
-    request.operation !== "CREATE" ||
-    request.resource.resource !== "pods" ||
-    request.subResource !== "binding"
-  )
-    return allow();
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return allow();
   const metadata = isObject(request.object) ? request.object["metadata"] : undefined;
@@ -40,4 +31,4 @@ export const denyReservedBindingMetadata: Validator = (ctx) => {
       `would copy onto the pod; cvm.dev/* labels and annotations are set by cvm-admission when a pod is created ` +
       `and by nothing else`,
   ]);
-};
+});

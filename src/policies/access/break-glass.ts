@@ -1,8 +1,8 @@
 // Break-glass: members of config.access.breakGlassGroups may get into CVM pods (exec, attach,
 // port-forward, proxy, ephemeral containers). Only an exact group name on the list counts;
 // cluster-admin groups such as system:masters get nothing unless the operator lists them.
-// Every use is allowed with a warning and carries an audit annotation that the admission layer
-// logs at warn level.
+// Every use is allowed with a warning, an audit annotation and a break-glass observation, which the
+// admission layer logs at warn level.
 
 import type { PolicyContext } from "../context.js";
 import { allow, type Allowed } from "../decision.js";
@@ -29,6 +29,8 @@ export function allowBreakGlass(ctx: PolicyContext, group: string, action: strin
     `break-glass: ${action} allowed for ${user} as a member of ${group}; this access to the privileged ` +
       `supervisor is logged and audited`,
   ]);
-  decision.auditAnnotations = { [BREAK_GLASS_AUDIT_KEY]: `${user} via group ${group}: ${action}` };
+  const record = `${user} via group ${group}: ${action}`;
+  decision.auditAnnotations = { [BREAK_GLASS_AUDIT_KEY]: record };
+  decision.observations = [{ kind: "break-glass", record }];
   return decision;
 }

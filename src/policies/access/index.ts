@@ -1,4 +1,4 @@
-// The access checks of the validating webhook (DESIGN §6), in one list for src/policies/validate.ts.
+// The access checks of the validating webhook (docs/access.md), in one list for src/policies/validate.ts.
 // The Pod Security pre-check is a step of the mutating chain instead: podSecurityPrecheck.
 
 import type { Validator } from "../context.js";

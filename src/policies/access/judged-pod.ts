@@ -6,8 +6,9 @@
 import type { V1Container, V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import type { PolicyContext } from "../context.js";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "../cvm/names.js";
-import { meshShape } from "../istio/injected-shape.js";
-import { baselineLabel, baselineMinor, baselineViolations, describeViolations } from "./baseline.js";
+import { meshShape } from "./injected-shape.js";
+import { baselineMinor } from "../../config/baseline-version.js";
+import { baselineLabel, baselineViolations, describeViolations } from "./baseline.js";
 
 export type ContainerList = "initContainers" | "containers" | "ephemeralContainers";
 export const LISTS: readonly ContainerList[] = ["initContainers", "containers", "ephemeralContainers"];

@@ -1,14 +1,14 @@
-// No way in (DESIGN §6, cvm-spec §6): in an envbox CVM the pod's container is the privileged
+// No way in (docs/access.md): in an envbox CVM the pod's container is the privileged
 // supervisor, so exec, attach, port-forward (the pod netns is the supervisor's), the apiserver's
 // pod proxy and ephemeral debug containers all lead to root on the node. They are refused for CVM
 // pods whatever container they name (an empty name makes the apiserver pick the only container:
 // the supervisor). Break-glass groups may get in, with a warning and an audit record.
 
 import type { V1EphemeralContainer } from "@kubernetes/client-node";
-import type { PolicyContext, Validator } from "../context.js";
+import { validator, type PolicyContext } from "../context.js";
 import { allow, deny, type Decision } from "../decision.js";
 import { allowBreakGlass, breakGlassGroup } from "./break-glass.js";
-import { isObject } from "../../admission/pod-shape.js";
+import { isObject } from "../../kube/object.js";
 import {
   isCvmPodUpdate,
   isOptedInNamespace,
@@ -17,7 +17,7 @@ import {
   podRef,
   requestNamespace,
   type CvmLookup,
-} from "./scope.js";
+} from "../cvm-pod.js";
 
 const CONNECT_SUBRESOURCES: Readonly<Record<string, string>> = {
   exec: "kubectl exec (and kubectl cp)",
@@ -60,20 +60,22 @@ export function connectTargetName(subResource: string, name: string): string | u
   return parts.length <= 3 && schemeOk && podName ? podName : undefined;
 }
 
+const CONNECTS = [
+  { operations: ["CONNECT"], resources: Object.keys(CONNECT_SUBRESOURCES).map((sub) => `pods/${sub}`) },
+] as const;
+
 /** CONNECT on pods/exec, pods/attach, pods/portforward and pods/proxy. */
-export const denyConnectToCvmPods: Validator = (ctx) => {
+export const denyConnectToCvmPods = validator(CONNECTS, (ctx) => {
   const { request } = ctx;
   const subResource = request.subResource ?? "";
-  const what = CONNECT_SUBRESOURCES[subResource];
-  if (request.operation !== "CONNECT" || request.resource.resource !== "pods" || what === undefined)
-    return allow();
+  const what = CONNECT_SUBRESOURCES[subResource]!;
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return allow();
   const name = connectTargetName(subResource, request.name ?? "");
   const ref = podRef(namespace, name ?? request.name);
   if (name === undefined) return refuse(ctx, "unknown", what, ref);
   return lookUpCvmPod(ctx, namespace, name).then((lookup) => refuse(ctx, lookup, what, ref));
-};
+});
 
 /** Entries of the ephemeral-container list: a Pod (Kubernetes 1.22+) or the old EphemeralContainers kind. */
 export function ephemeralContainers(object: unknown): V1EphemeralContainer[] {
@@ -84,10 +86,10 @@ export function ephemeralContainers(object: unknown): V1EphemeralContainer[] {
 }
 
 /** UPDATE on pods/ephemeralcontainers that adds an entry (`kubectl debug` without --copy-to). */
-export const denyEphemeralContainersInCvmPods: Validator = (ctx) => {
+const EPHEMERAL_UPDATES = [{ operations: ["UPDATE"], resources: ["pods/ephemeralcontainers"] }] as const;
+
+export const denyEphemeralContainersInCvmPods = validator(EPHEMERAL_UPDATES, (ctx) => {
   const { request } = ctx;
-  if (request.operation !== "UPDATE" || request.resource.resource !== "pods") return allow();
-  if (request.subResource !== "ephemeralcontainers") return allow();
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return allow();
   const before = new Set(ephemeralContainers(request.oldObject).map((c) => c.name));
@@ -103,4 +105,4 @@ export const denyEphemeralContainersInCvmPods: Validator = (ctx) => {
   if (oldPod?.metadata !== undefined || newPod?.metadata !== undefined)
     return refuse(ctx, isCvmPodUpdate(ctx, oldPod, newPod) ? "cvm" : "not-cvm", what, ref);
   return lookUpCvmPod(ctx, namespace, name).then((lookup) => refuse(ctx, lookup, what, ref));
-};
+});

@@ -1,4 +1,4 @@
-// Pod Security pre-check (DESIGN §6, §12; cvm-spec §7). Pod Security admission runs in the
+// Pod Security pre-check (docs/cvm-form.md, "Pod Security"). Pod Security admission runs in the
 // validating phase, after our mutation, and would reject a CVM pod with a generic message; this
 // step of the mutating chain (before the CVM transform) reads the namespace's labels and says what
 // to do instead. The envbox form needs "privileged" (privileged supervisor, hostPath volumes); the
@@ -8,22 +8,22 @@
 
 import type { Form } from "../../config/config.js";
 import type { PodMutator } from "../context.js";
+import {
+  FORMS,
+  formOf,
+  POD_SECURITY_LEVELS as LEVELS,
+  type PodSecurityLevel as Level,
+} from "../cvm/forms/index.js";
 import { allow, deny } from "../decision.js";
-import { isCvmPod } from "../istio/conflict.js";
-import { requestNamespace } from "./scope.js";
+import { isCvmPod } from "../cvm-pod.js";
+import { requestNamespace } from "../cvm-pod.js";
 
 export const POD_SECURITY_PREFIX = "pod-security.kubernetes.io/";
-const LEVELS = ["privileged", "baseline", "restricted"] as const;
-type Level = (typeof LEVELS)[number];
 type Mode = "enforce" | "warn" | "audit";
 
-/** The strictest level each form passes. */
-const LOOSEST_NEEDED: Readonly<Record<Form, Level>> = { envbox: "privileged", runtimeclass: "baseline" };
-
-const WHY: Readonly<Record<Form, string>> = {
-  envbox: "the envbox supervisor is a privileged container with hostPath volumes",
-  runtimeclass: "the system container runs as root inside its user namespace",
-};
+/** The strictest level each form passes, and why. */
+const neededLevel = (form: Form): Level => formOf({ form }).podSecurity.level;
+const whyNeeded = (form: Form): string => formOf({ form }).podSecurity.why;
 
 function isLevel(value: string): value is Level {
   return (LEVELS as readonly string[]).includes(value);
@@ -37,17 +37,19 @@ function levelOf(labels: Readonly<Record<string, string>>, mode: Mode): Level | 
 }
 
 function rejects(level: Level | undefined, form: Form): level is Level {
-  return level !== undefined && LEVELS.indexOf(level) > LEVELS.indexOf(LOOSEST_NEEDED[form]);
+  return level !== undefined && LEVELS.indexOf(level) > LEVELS.indexOf(neededLevel(form));
 }
 
 function enforceAdvice(namespace: string, level: Level, form: Form): string {
-  const label = `${POD_SECURITY_PREFIX}enforce=${LOOSEST_NEEDED[form]}`;
+  const label = `${POD_SECURITY_PREFIX}enforce=${neededLevel(form)}`;
   const fix = `label the namespace ${label} (kubectl label --overwrite namespace ${namespace} ${label})`;
-  if (form === "envbox" && level === "baseline") {
-    return `${fix}, or ask the cluster operator for the runtimeclass form (cvm-admission config form: runtimeclass, ` +
-      `sysbox installed on the nodes), which passes baseline`; // prettier-ignore
-  }
-  return fix;
+  const passing = (Object.keys(FORMS) as Form[]).filter((other) => other !== form && !rejects(level, other));
+  const instead = passing.map(
+    (other) =>
+      `, or ask the cluster operator for the ${other} form (cvm-admission config form: ${other}, ` +
+      `${FORMS[other].nodesNeed}), which passes ${level}`,
+  );
+  return fix + instead.join("");
 }
 
 export const podSecurityPrecheck: PodMutator = (pod, ctx) => {
@@ -66,7 +68,7 @@ export const podSecurityPrecheck: PodMutator = (pod, ctx) => {
         : ` (${JSON.stringify(raw)} is not a Pod Security level, so Kubernetes enforces restricted)`;
     return deny([
       `namespace ${namespace} enforces Pod Security level ${enforce}${read}, which rejects CVM pods of the ` +
-        `${form} form (${WHY[form]}): ${enforceAdvice(namespace, enforce, form)}`,
+        `${form} form (${whyNeeded(form)}): ${enforceAdvice(namespace, enforce, form)}`,
     ]);
   }
 
@@ -75,14 +77,14 @@ export const podSecurityPrecheck: PodMutator = (pod, ctx) => {
   if (rejects(warn, form)) {
     warnings.push(
       `namespace ${namespace} has ${POD_SECURITY_PREFIX}warn=${warn}: Kubernetes will warn that this CVM pod ` +
-        `violates ${warn} (${WHY[form]}); that is expected for a CVM, set warn=${LOOSEST_NEEDED[form]} to silence it`,
+        `violates ${warn} (${whyNeeded(form)}); that is expected for a CVM, set warn=${neededLevel(form)} to silence it`,
     );
   }
   const audit = levelOf(labels, "audit");
   if (rejects(audit, form)) {
     warnings.push(
       `namespace ${namespace} has ${POD_SECURITY_PREFIX}audit=${audit}: the audit log will record this CVM pod as ` +
-        `violating ${audit} (${WHY[form]}); that is expected for a CVM, set audit=${LOOSEST_NEEDED[form]} to stop it`,
+        `violating ${audit} (${whyNeeded(form)}); that is expected for a CVM, set audit=${neededLevel(form)} to stop it`,
     );
   }
   return allow(warnings);

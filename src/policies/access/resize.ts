@@ -9,7 +9,7 @@
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
 import { SUPERVISOR_NAME } from "../cvm/names.js";
-import { isMeshContainer } from "../istio/mesh-containers.js";
+import { isMeshContainer } from "../cvm-pod.js";
 
 function allContainers(pod: V1Pod | undefined): V1Container[] {
   return [...(pod?.spec?.initContainers ?? []), ...(pod?.spec?.containers ?? [])];

@@ -1,4 +1,4 @@
-// Unsafe input never reaches the privileged process (cvm-spec §2.3): the mutation's env and mount
+// Unsafe input never reaches the privileged process (docs/cvm-form.md, "Env" and "Mounts"): the mutation's env and mount
 // rules, enforced again on the pod as it will run. The validating webhook sees the pod after every
 // mutating webhook, so a later one that adds LD_PRELOAD, DOCKER_HOST, a stray CODER_* variable, a
 // wildcard in CODER_INNER_ENVS or a mount under /var/lib/sysbox to the supervisor is caught here.
@@ -7,7 +7,7 @@
 
 import type { V1Container, V1EnvVar, V1VolumeMount } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
-import type { Validator } from "../context.js";
+import { validator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { isHazardName, isReservedName, isSafeEnvFromPrefix } from "../cvm/env-names.js";
 import { references } from "../cvm/expansion.js";
@@ -22,7 +22,8 @@ import {
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
 } from "../cvm/names.js";
-import { podCreateInScope, podRef } from "./scope.js";
+import { POD_CREATE } from "../matches.js";
+import { podCreateInScope, podRef } from "../cvm-pod.js";
 
 const SUPERVISOR_ENV: ReadonlySet<string> = new Set(Object.values(ENV));
 const OUR_WILDCARDS: ReadonlySet<string> = new Set([`${RENAMED_ENV_PREFIX}*`, `${ARGV_PREFIX}*`]);
@@ -129,7 +130,7 @@ function mountProblems(supervisor: V1Container): string[] {
   return [...problems, ...findings.reasons];
 }
 
-export const enforceSupervisorInput: Validator = (ctx) => {
+export const enforceSupervisorInput = validator(POD_CREATE, (ctx) => {
   const scope = podCreateInScope(ctx);
   if (scope === undefined) return allow();
   const { namespace, pod } = scope;
@@ -142,4 +143,4 @@ export const enforceSupervisorInput: Validator = (ctx) => {
       `must never reach the privileged supervisor: ${problems.join("; ")}. cvm-admission never writes this; if the ` +
       `pod spec does not, another mutating webhook added it after cvm-admission ran: exclude CVM pods from it`,
   ]);
-};
+});

@@ -1,4 +1,4 @@
-// No tampering (DESIGN §6): a CVM pod stays what the mutation made of it. Pod UPDATEs may not swap
+// No tampering (docs/access.md): a CVM pod stays what the mutation made of it. Pod UPDATEs may not swap
 // an image (`containers[*].image` is mutable: swapping the supervisor's image would run the user's
 // code privileged) or change a container's env, and no UPDATE of any pod in an opted-in namespace
 // may add, remove or alter a cvm.dev/* label or annotation (pods/status can change metadata too).
@@ -7,11 +7,11 @@
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { isDeepStrictEqual } from "node:util";
-import type { Validator } from "../context.js";
+import { validator } from "../context.js";
 import { allow, deny } from "../decision.js";
 import { reservedMetadataChanges } from "./reserved-metadata.js";
 import { resizeChanges } from "./resize.js";
-import { isCvmPodUpdate, isOptedInNamespace, podOf, podRef, requestNamespace } from "./scope.js";
+import { isCvmPodUpdate, isOptedInNamespace, podOf, podRef, requestNamespace } from "../cvm-pod.js";
 
 type ContainerList = "containers" | "initContainers";
 const CONTAINER_LISTS: readonly ContainerList[] = ["containers", "initContainers"];
@@ -44,9 +44,17 @@ function specChanges(oldPod: V1Pod | undefined, newPod: V1Pod | undefined): stri
   return changes;
 }
 
-export const denyCvmPodTampering: Validator = (ctx) => {
+// Every pod UPDATE the chart sends: the pod, its status (metadata rides along), resizes and
+// ephemeral containers (the reserved metadata must survive each).
+const UPDATES = [
+  {
+    operations: ["UPDATE"],
+    resources: ["pods", "pods/status", "pods/resize", "pods/ephemeralcontainers"],
+  },
+] as const;
+
+export const denyCvmPodTampering = validator(UPDATES, (ctx) => {
   const { request } = ctx;
-  if (request.operation !== "UPDATE" || request.resource.resource !== "pods") return allow();
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return allow();
   const oldPod = podOf(request.oldObject);
@@ -81,4 +89,4 @@ export const denyCvmPodTampering: Validator = (ctx) => {
     }
   }
   return reasons.length > 0 ? deny(reasons) : allow();
-};
+});

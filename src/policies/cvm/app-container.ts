@@ -1,7 +1,7 @@
 // Picks the user's container: spec.containers minus recognised mesh sidecars, exactly one.
 
 import type { V1Pod } from "@kubernetes/client-node";
-import { isMeshContainer } from "../istio/mesh-containers.js";
+import { isMeshContainer } from "../cvm-pod.js";
 import type { Findings } from "./findings.js";
 
 /** The index of the app container in spec.containers, or undefined (with a reason) when there is not exactly one. */

@@ -1,5 +1,5 @@
 // command + args -> CVM_ARGV_<k> variables and a bootstrap script that needs no quoting
-// (cvm-spec §2.4). Each argument stays a separate env value, so the kubelet applies exactly the
+// (docs/cvm-form.md). Each argument stays a separate env value, so the kubelet applies exactly the
 // `$(VAR)` expansion the original container would have had, and the script only ever names
 // variables: `exec "$CVM_ARGV_0" "$CVM_ARGV_1" ...`. It contains no `$(`, so the kubelet leaves it alone.
 

@@ -1,4 +1,4 @@
-// References to a container by name follow it into the supervisor (DESIGN §3), so the apiserver
+// References to a container by name follow it into the supervisor (docs/cvm-form.md), so the apiserver
 // accepts the pod: resourceFieldRef.containerName in any env or downwardAPI volume, and the
 // kubectl default-container annotation.
 

@@ -1,4 +1,4 @@
-// Proof of a claimed CVM form (cvm-spec §2.6): re-derive the user's pod from the mutated one,
+// Proof of a claimed CVM form (docs/cvm-form.md, "Proof of the form"): re-derive the user's pod from the mutated one,
 // re-run the transform, and compare. Equal means the pod is exactly what our mutation produces
 // for some admissible pod; anything else was altered or faked. Istio's later additions pass
 // because the transform keeps mesh containers, volumes, labels and annotations where they are.
@@ -6,10 +6,9 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { deriveEnvbox, type Derived } from "./derive-envbox.js";
 import { differences } from "./diff.js";
+import { formOf, type Derived } from "./forms/index.js";
 import { FORM_ANNOTATION, MUTATED_ANNOTATION } from "./names.js";
-import { deriveRuntimeClass } from "./runtimeclass.js";
 import { transformPod } from "./transform.js";
 
 export interface CvmFormCheck {
@@ -31,9 +30,7 @@ export function deriveOriginal(pod: V1Pod, config: Config): Derived {
       ],
     };
   }
-  return config.form === "runtimeclass"
-    ? { pod: deriveRuntimeClass(pod, config), reasons: [] }
-    : deriveEnvbox(pod, config);
+  return formOf(config).derive(pod, config);
 }
 
 export function checkCvmForm(pod: V1Pod, ctx: { config: Config }): CvmFormCheck {

@@ -1,4 +1,4 @@
-// Which environment variable names the supervisor may carry as they are (cvm-spec §2.3).
+// Which environment variable names the supervisor may carry as they are (docs/cvm-form.md, "Env").
 // The supervisor's env is the environment of envbox, dockerd and sysbox, all privileged: names
 // that steer them (loader, shell, proxy, Go runtime, docker client) are renamed to CVM_ENV_<NAME>
 // and exported again by the bootstrap script, so only the user's process sees them.

@@ -1,4 +1,4 @@
-// The user's env and envFrom in the supervisor (cvm-spec §2.3): same order, hazard names renamed to
+// The user's env and envFrom in the supervisor (docs/cvm-form.md, "Env"): same order, hazard names renamed to
 // CVM_ENV_<NAME>, `$(NAME)` references to renamed names rewritten so the kubelet expands them as
 // before, and the CODER_INNER_ENVS tokens that copy them into the inner container.
 

@@ -1,4 +1,4 @@
-// The volumes envbox and sysbox need in the supervisor (cvm-spec §1.5, §2.3). All reserved `cvm-*`.
+// The volumes envbox and sysbox need in the supervisor (docs/cvm-form.md, "Injected volumes"). All reserved `cvm-*`.
 // The outer and inner image stores are emptyDirs, never the user's PVC: another pod mounting that
 // PVC could edit state a privileged dockerd later acts on.
 

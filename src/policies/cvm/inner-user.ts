@@ -1,4 +1,4 @@
-// The inner container's user and the securityContext rows of the reject table (cvm-spec §2.2, §2.5).
+// The inner container's user and the securityContext rows of the reject table (docs/cvm-form.md).
 // envbox runs the inner container as root under sysbox and execs the user's command as
 // CODER_INNER_USERNAME; nothing else of a securityContext can be expressed inside.
 

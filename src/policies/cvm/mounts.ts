@@ -1,5 +1,5 @@
 // The user's volumeMounts: mounted into the supervisor, then bound into the inner container by
-// envbox through CODER_MOUNTS `src:dst[:ro]` (cvm-spec §2.3, the mount path rule).
+// envbox through CODER_MOUNTS `src:dst[:ro]` (docs/cvm-form.md, "Mounts").
 
 import { posix } from "node:path";
 import type { V1VolumeMount } from "@kubernetes/client-node";

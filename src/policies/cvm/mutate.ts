@@ -4,6 +4,7 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PodMutator } from "../context.js";
+import { isCvmPod } from "../cvm-pod.js";
 import { allow, deny } from "../decision.js";
 import { checkCvmForm } from "./derive.js";
 import { MUTATED_ANNOTATION } from "./names.js";
@@ -11,8 +12,7 @@ import { transformPod } from "./transform.js";
 
 export const mutateCvmPod: PodMutator = (pod: V1Pod, ctx) => {
   const { config, request } = ctx;
-  if (request.operation !== "CREATE" || pod.metadata?.labels?.[config.labels.podOptIn] !== "true")
-    return allow();
+  if (!isCvmPod(pod, config)) return allow();
   const namespace = pod.metadata?.namespace || request.namespace || "default";
   const label = config.labels.namespaceOptIn;
   if (ctx.view.namespace(namespace)?.labels[label] !== "true") {

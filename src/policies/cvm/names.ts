@@ -40,7 +40,7 @@ export const HEADER_ENV_ORDER: readonly string[] = [
 export const ARGV_PREFIX = "CVM_ARGV_";
 export const RENAMED_ENV_PREFIX = "CVM_ENV_";
 export const RESERVED_ENV_PREFIXES: readonly string[] = ["CODER_", "CVM_"];
-/** Coder's agent variables: they reach envbox as Coder's own template sets them (DESIGN §3). */
+/** Coder's agent variables: they reach envbox as Coder's own template sets them (docs/cvm-form.md, "Env"). */
 export const CODER_AGENT_TOKEN = "CODER_AGENT_TOKEN";
 export const CODER_AGENT_URL = "CODER_AGENT_URL";
 export const PASSTHROUGH_ENV: ReadonlySet<string> = new Set([CODER_AGENT_TOKEN, CODER_AGENT_URL]);

@@ -1,6 +1,6 @@
 // Image pull secrets: the pod's stay (the kubelet pulls envbox with them), the configured envbox
 // secrets are put in front, and the user's first secret reaches envbox for the inner image as
-// CODER_IMAGE_PULL_SECRET (cvm-spec §2.2). In front, not at the end: secrets a later webhook
+// CODER_IMAGE_PULL_SECRET (docs/cvm-form.md). In front, not at the end: secrets a later webhook
 // (Istio) appends then stay after the user's and the inverse still finds them.
 
 import type { V1EnvVar, V1LocalObjectReference } from "@kubernetes/client-node";

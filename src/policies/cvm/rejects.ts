@@ -1,10 +1,10 @@
-// The rows of the reject table (cvm-spec §2.5) that no encoder covers: pod-level settings that
+// The rows of the reject table (docs/cvm-form.md) that no encoder covers: pod-level settings that
 // would hand the privileged supervisor to the user, and container fields with no meaning inside
 // the CVM. Every finding names the field it is about; lossy-but-safe fields become warnings.
 
 import type { V1Container, V1LifecycleHandler, V1Pod } from "@kubernetes/client-node";
-import { CONTAINER_FIELDS } from "../../admission/pod-shape.js";
-import { isMeshContainer } from "../istio/mesh-containers.js";
+import { CONTAINER_FIELDS } from "../../kube/pod-shape.js";
+import { isMeshContainer } from "../cvm-pod.js";
 import type { Findings } from "./findings.js";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "./names.js";
 

@@ -1,6 +1,6 @@
 // Resources stay on the supervisor (the kubelet enforces them on the whole CVM); envbox also gets
 // the limits as literals: CODER_CPUS = ceil(limits.cpu), CODER_MEMORY = bytes of limits.memory
-// (cvm-spec §2.2). Literals, not resourceFieldRef: without a limit the downward API would report
+// (docs/cvm-form.md). Literals, not resourceFieldRef: without a limit the downward API would report
 // the node's allocatable, and envbox would size the inner container to the whole node.
 
 import type { V1EnvVar, V1ResourceRequirements } from "@kubernetes/client-node";

@@ -1,35 +1,10 @@
-// What the Istio policies share: which pods they judge, the namespace labels detection needs, and
-// when a finding is a conflict with the CVM form (cvm-spec §5.1: a proxy in a bad version range, or
-// ambient capture; an undatable proxy counts as bad).
+// When an Istio finding is a conflict with the CVM form (docs/istio.md: a proxy in a bad version
+// range, or ambient capture; an undatable proxy counts as bad), and how a finding is described.
 
-import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import type { PolicyContext } from "../context.js";
+import { isBadVersion, parseVersionRange } from "../../config/version-range.js";
 import type { IstioFinding } from "./detect.js";
 import { UNKNOWN_VERSION } from "./proxy-version.js";
-import { isBadVersion, parseVersionRange, type VersionRange } from "./version-range.js";
-
-export function isCvmPod(pod: V1Pod, config: Config): boolean {
-  return pod.metadata?.labels?.[config.labels.podOptIn] === "true";
-}
-
-/** The pod's namespace labels from the cluster view; a namespace not (yet) cached counts as unlabelled. */
-export function namespaceLabels(pod: V1Pod, ctx: PolicyContext): Readonly<Record<string, string>> {
-  const name = ctx.request.namespace ?? pod.metadata?.namespace;
-  return (name === undefined ? undefined : ctx.view.namespace(name)?.labels) ?? {};
-}
-
-const parsedRanges = new Map<string, VersionRange>();
-
-function badRange(config: Config): VersionRange {
-  const text = config.istio.badVersions;
-  let range = parsedRanges.get(text);
-  if (range === undefined) {
-    range = parseVersionRange(text);
-    parsedRanges.set(text, range);
-  }
-  return range;
-}
 
 export function isConflict(finding: IstioFinding, config: Config): boolean {
   switch (finding.state) {
@@ -38,7 +13,10 @@ export function isConflict(finding: IstioFinding, config: Config): boolean {
     case "ambient":
       return true;
     default:
-      return isBadVersion(finding.proxyVersion ?? UNKNOWN_VERSION, badRange(config));
+      return isBadVersion(
+        finding.proxyVersion ?? UNKNOWN_VERSION,
+        parseVersionRange(config.istio.badVersions),
+      );
   }
 }
 

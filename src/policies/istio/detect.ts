@@ -1,4 +1,4 @@
-// Istio detection (cvm-spec §5.3, DESIGN §5 and §12): what Istio has done or will do to a pod,
+// Istio detection (docs/istio.md): what Istio has done or will do to a pod,
 // decided from the pod and its namespace's labels only. Pure; the policies act on the finding.
 //
 // Precedence, first match decides:
@@ -11,7 +11,7 @@
 //   5. Otherwise not injected, naming why.
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
-import { ISTIO_PROXY, isMeshContainer } from "./mesh-containers.js";
+import { ISTIO_PROXY, isMeshContainer } from "../cvm-pod.js";
 import { proxyVersionFromImage } from "./proxy-version.js";
 
 export type IstioState = "injected" | "will-be-injected" | "not-injected" | "ambient";

@@ -11,10 +11,10 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { PodMutator } from "../context.js";
-import { allow } from "../decision.js";
-import { isConflict, isCvmPod, namespaceLabels } from "./conflict.js";
+import { allow, withObservations, type IstioOutcome } from "../decision.js";
+import { isCvmPod, namespaceLabels } from "../cvm-pod.js";
+import { isConflict } from "./conflict.js";
 import { DATAPLANE_MODE_LABEL, detectIstio, INJECT_KEY, type IstioFinding } from "./detect.js";
-import { istioFindings, type IstioOutcome } from "./metrics.js";
 import { ISTIO_RECORD_ANNOTATION, istioRecord } from "./record.js";
 import { REROUTE_ANNOTATION, REROUTE_INTERFACE, reroutesDocker0 } from "./reroute.js";
 
@@ -81,6 +81,7 @@ export const istioMutation: PodMutator = (pod, ctx) => {
   };
   // Recorded from the pod as it leaves this step, so re-running the step reproduces the same bytes.
   edit.annotations[ISTIO_RECORD_ANNOTATION] = istioRecord(detectIstio(mutated, nsLabels), policy);
-  istioFindings.inc({ webhook: "mutate", state: finding.state, outcome });
-  return allow(edit.warnings, mutated);
+  return withObservations(allow(edit.warnings, mutated), [
+    { kind: "istio-finding", state: finding.state, outcome },
+  ]);
 };

@@ -1,4 +1,4 @@
-// The Istio proxy version, read from its image reference (cvm-spec §5.3): the tag of
+// The Istio proxy version, read from its image reference (docs/istio.md): the tag of
 // `<hub>/proxyv2:<tag>` starts with the release (`1.20.3-distroless`, `1.11.2-asm.17-distroless`,
 // `1.12-debug`). A digest or a tag without a release (`latest`, `unittest`) tells nothing.
 

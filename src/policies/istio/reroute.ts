@@ -1,4 +1,4 @@
-// Istio's "keep the mesh, fix capture" knob (cvm-spec §5.2): interfaces listed here have their
+// Istio's "keep the mesh, fix capture" knob (docs/istio.md): interfaces listed here have their
 // inbound traffic treated as outbound, which is what envbox's docker0 bridge needs. The deprecated
 // alias is honoured when reading, as Istio's template does.
 

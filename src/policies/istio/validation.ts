@@ -1,5 +1,5 @@
 // The Istio check of the validating webhook: it sees the pod after every mutating webhook, so this
-// is where a proxy that got in anyway is caught (DESIGN §5). CVM pods, CREATE only.
+// is where a proxy that got in anyway is caught (docs/istio.md). CVM pods, CREATE only.
 //   optOut : deny a proxy still present, or ambient capture still on.
 //   reroute: warn that DNS capture stays broken; deny a proxy rendered without the docker0 reroute.
 //   warn   : allow, with a warning naming the signal and the proxy version.
@@ -8,11 +8,12 @@
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { IstioPolicy } from "../../config/config.js";
-import type { Validator } from "../context.js";
-import { allow, deny, type Decision } from "../decision.js";
-import { describeFinding, isConflict, isCvmPod, namespaceLabels } from "./conflict.js";
+import { validator } from "../context.js";
+import { POD_CREATE } from "../matches.js";
+import { allow, deny, withObservations, type Decision } from "../decision.js";
+import { isCvmPod, namespaceLabels } from "../cvm-pod.js";
+import { describeFinding, isConflict } from "./conflict.js";
 import { DATAPLANE_MODE_LABEL, detectIstio, INJECT_KEY, type IstioFinding } from "./detect.js";
-import { istioFindings } from "./metrics.js";
 import { ISTIO_AUDIT_KEY, istioRecord } from "./record.js";
 import { REROUTE_ANNOTATION, REROUTE_INTERFACE, reroutesDocker0 } from "./reroute.js";
 
@@ -58,18 +59,15 @@ function judge(finding: IstioFinding, pod: V1Pod, policy: IstioPolicy): Decision
   }
 }
 
-export const validateIstio: Validator = (ctx) => {
+export const validateIstio = validator(POD_CREATE, (ctx) => {
   const { request, config } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return allow();
   const pod = request.object as V1Pod | undefined;
   if (typeof pod !== "object" || pod === null || !isCvmPod(pod, config)) return allow();
   const finding = detectIstio(pod, namespaceLabels(pod, ctx));
   const decision = isConflict(finding, config) ? judge(finding, pod, config.istio.policy) : allow();
   const outcome = !decision.allowed ? "denied" : decision.warnings.length > 0 ? "warned" : "allowed";
-  istioFindings.inc({ webhook: "validate", state: finding.state, outcome });
   // A denial's message already names the finding; an allowed pod carries it for the audit log.
   if (decision.allowed)
     decision.auditAnnotations = { [ISTIO_AUDIT_KEY]: istioRecord(finding, config.istio.policy) };
-  return decision;
-};
+  return withObservations(decision, [{ kind: "istio-finding", state: finding.state, outcome }]);
+});

@@ -1,4 +1,4 @@
-// Required node affinity that keeps CVM pods on eligible nodes (DESIGN §4, cvm-spec §2.2).
+// Required node affinity that keeps CVM pods on eligible nodes (docs/nodes.md).
 // nodeSelectorTerms are ORed and the expressions of a term ANDed, so "eligible" is ANDed into
 // every existing term. Eligibility is one conjunction (our node label) or, with Node Feature
 // Discovery's kernel labels, two (major > M, or major == M and minor >= m): then every term

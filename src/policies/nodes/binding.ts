@@ -1,4 +1,4 @@
-// The scheduling backstop (DESIGN §4, cvm-spec §4.4): node affinity keeps CVM pods off ineligible
+// The scheduling backstop (docs/nodes.md): node affinity keeps CVM pods off ineligible
 // nodes; these validators catch what bypasses it, a `pods/binding` CREATE (the scheduler's, or
 // anyone's with bind rights) and a pod CREATE with spec.nodeName preset (no scheduler at all).
 // A Binding carries no pod labels, so whether its pod is a CVM pod comes from the CVM pod cache or
@@ -7,13 +7,13 @@
 
 import type { V1Binding } from "@kubernetes/client-node";
 import type { NodeFacts } from "../../cluster/view.js";
-import { lookUpCvmPod, podOf, podRef } from "../access/scope.js";
-import type { PolicyContext, Validator } from "../context.js";
-import { allow, deny, type Decision } from "../decision.js";
-import { isCvmPod } from "../istio/conflict.js";
-import { nodeJudgement } from "./eligibility.js";
-import type { KernelJudgement } from "./kernel.js";
-import { bindingDenials } from "./metrics.js";
+import { lookUpCvmPod, podOf, podRef } from "../cvm-pod.js";
+import { validator, type PolicyContext, type Validator } from "../context.js";
+import { BINDING_CREATE, POD_CREATE } from "../matches.js";
+import { allow, deny, withObservations, type Decision } from "../decision.js";
+import { isCvmPod } from "../cvm-pod.js";
+import { nodeJudgement } from "../../cluster/eligibility.js";
+import type { KernelJudgement } from "../../cluster/kernel.js";
 
 type NodeLookup = { judgement: KernelJudgement } | { judgement?: undefined; problem: string };
 type RequestLabel = "binding" | "create";
@@ -50,9 +50,10 @@ function verdictFor(
     lookup.judgement !== undefined
       ? lookup.judgement.reason
       : `${lookup.problem}, so its kernel cannot be checked against the minimum ${ctx.config.kernel.minimum}`;
-  bindingDenials.inc({ request, verdict: lookup.judgement?.verdict ?? "unknown" });
   const verb = request === "binding" ? "be bound to" : "run on";
-  return deny([`CVM ${pod}${unsure} cannot ${verb} node ${nodeName}: ${why}`]);
+  return withObservations(deny([`CVM ${pod}${unsure} cannot ${verb} node ${nodeName}: ${why}`]), [
+    { kind: "node-refused", request, verdict: lookup.judgement?.verdict ?? "unknown" },
+  ]);
 }
 
 function bindingTarget(object: unknown): { namespace?: string; name?: string; node?: string } {
@@ -66,21 +67,12 @@ function bindingTarget(object: unknown): { namespace?: string; name?: string; no
   };
 }
 
-/** pods/binding, or the legacy POST /namespaces/NS/bindings (deprecated, still served): the same
- * Binding, which kube-apiserver's admission sees as resource "bindings" without a subresource. */
-function isBinding({ resource, subResource }: PolicyContext["request"]): boolean {
-  return resource.resource === "pods"
-    ? subResource === "binding"
-    : resource.resource === "bindings" && !subResource;
-}
-
 /**
  * Binding CREATE: deny a CVM pod's binding to a node that is not eligible (or not known).
  * Synchronous up to the cache lookups, so a binding to an eligible node makes no promise.
  */
-export const denyBindingToIneligibleNode: Validator = (ctx) => {
+export const denyBindingToIneligibleNode = validator(BINDING_CREATE, (ctx) => {
   const { request } = ctx;
-  if (request.operation !== "CREATE" || !isBinding(request)) return allow();
   const target = bindingTarget(request.object);
   const namespace = request.namespace || target.namespace || "";
   const podName = request.name || target.name || "";
@@ -91,7 +83,7 @@ export const denyBindingToIneligibleNode: Validator = (ctx) => {
   if (cached !== undefined && nodeJudgement(cached, ctx.config.kernel.minimum).verdict === "eligible")
     return allow();
   return judgeOffEligibleNode(ctx, namespace, podName, target.node, cached);
-};
+});
 
 /** A binding to a node not cached as eligible: whether the pod is a CVM pod decides. */
 async function judgeOffEligibleNode(
@@ -110,10 +102,8 @@ async function judgeOffEligibleNode(
 }
 
 /** pods CREATE with spec.nodeName preset: the same rule for CVM pods that skip the scheduler. */
-export const denyPodCreateOnIneligibleNode: Validator = (ctx) => {
+export const denyPodCreateOnIneligibleNode = validator(POD_CREATE, (ctx) => {
   const { request } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return allow();
   const pod = podOf(request.object);
   const nodeName = pod?.spec?.nodeName;
   if (pod === undefined || !nodeName || !isCvmPod(pod, ctx.config)) return allow();
@@ -121,7 +111,7 @@ export const denyPodCreateOnIneligibleNode: Validator = (ctx) => {
   return lookUpNode(ctx, nodeName, ctx.view.node(nodeName)).then((lookup) =>
     verdictFor(lookup, ctx, podRef(namespace, pod.metadata?.name), nodeName, "create"),
   );
-};
+});
 
 /** Both backstops, for src/policies/validate.ts. */
 export const NODE_VALIDATORS: readonly Validator[] = [

@@ -4,7 +4,7 @@
 // where a CVM pod the watch has not delivered yet is found by one direct read.
 
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import { bindingRequest } from "../../policies/nodes/support.js";
 import { startLiveCluster, type LiveCluster } from "../../../src/cluster/live/index.js";
 import { KubeClient } from "../../../src/cluster/live/kube-client.js";

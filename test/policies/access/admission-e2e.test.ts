@@ -6,7 +6,7 @@
 // covered by the HTTPS run alone.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import { parseClusterViewText } from "../../../src/cluster/file-view.js";
 import { admissionSkipReason, renderedWebhookConfigurations } from "../../support/admission-harness.js";
 import { admit, type AdmitRequest } from "../../support/admit.js";

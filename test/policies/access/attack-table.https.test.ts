@@ -3,7 +3,7 @@
 // AdmissionReview that comes back must carry the expected decision, 403 status and messages.
 
 import { afterAll, describe, expect, it } from "vitest";
-import type { AdmissionReview } from "../../../src/admission/types.js";
+import type { AdmissionReview } from "../../../src/kube/admission-review.js";
 import { ServerPool } from "../../support/server.js";
 import { attackCases, expectOutcome, serverFor } from "./attack-table.js";
 

@@ -1,4 +1,4 @@
-// The attack table: every way into the supervisor that admission can see (cvm-spec §6), the ways
+// The attack table: every way into the supervisor that admission can see (docs/access.md), the ways
 // around each rule, and the legitimate flows that must keep working. One list, run twice: against
 // the policies directly (attack-table.test.ts) and over HTTPS through the real server
 // (attack-table.https.test.ts). Each case is a real AdmissionRequest with its expected decision.
@@ -6,7 +6,7 @@
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { expect } from "vitest";
 import { parse as parseYaml } from "yaml";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import type { Config } from "../../../src/config/config.js";
 import { BREAK_GLASS_AUDIT_KEY } from "../../../src/policies/access/break-glass.js";
 import { transformPod } from "../../../src/policies/cvm/transform.js";
@@ -163,7 +163,7 @@ function injectedFixture(path: string, name: string): V1Pod {
 /** Istio's cases whose own pod meets baseline: host-network-skipped is a hostNetwork pod, and the
  * statefulset's template brings a hostPath volume of its own. */
 // Istio's injector test data uses images from the hub registry.istio.io/testing, which those cases
-// add to istio.proxyImageRepositories (DESIGN: tests may configure more).
+// add to istio.proxyImageRepositories (the key is a list so that deployments, and tests, add hubs).
 const INJECTED = INJECT_CASES.filter((c) => !["host-network-skipped", "statefulset"].includes(c.case));
 
 const NOBODY_ENTERS = /CVM pod .* nobody may enter it/;
@@ -228,8 +228,8 @@ export function attackCases(): AttackCase[] {
 
     // 3. No faking -------------------------------------------------------------------------------
     { name: "captured privileged pod, created by system:masters", webhook: "validate", request: capturedRequest("v1-create-pod-privileged.review.json"), expect: deny(/violates PodSecurity "baseline:v1\.35": privileged \(container "nginx" must not set securityContext\.privileged=true\)/, FAKE) },
-    { name: "node-agent style pod: hostNetwork, hostPID, hostPath, privileged", webhook: "validate", request: createPod(fixturePod("daemonset-sysdig-hostnetwork-hostpid-privileged.yaml", "workspaces")), expect: deny(/host namespaces \(hostNetwork=true, hostPID=true\)/, /hostPath volumes \(volumes /, /privileged \(container /) },
-    { name: "added capabilities NET_ADMIN, SYS_TIME", webhook: "validate", request: createPod(fixturePod("pod-capabilities-add.yaml", "workspaces")), expect: deny(/non-default capabilities \(container "sec-ctx-4" must not include "NET_ADMIN", "SYS_TIME" in securityContext\.capabilities\.add\)/) },
+    { name: "node-agent style pod: hostNetwork, hostPID, hostPath, privileged", webhook: "validate", request: createPod(fixturePod("../pods/daemonset-sysdig-hostnetwork-hostpid-privileged.yaml", "workspaces")), expect: deny(/host namespaces \(hostNetwork=true, hostPID=true\)/, /hostPath volumes \(volumes /, /privileged \(container /) },
+    { name: "added capabilities NET_ADMIN, SYS_TIME", webhook: "validate", request: createPod(fixturePod("../pods/pod-capabilities-add.yaml", "workspaces")), expect: deny(/non-default capabilities \(container "sec-ctx-4" must not include "NET_ADMIN", "SYS_TIME" in securityContext\.capabilities\.add\)/) },
     { name: "capability spelt cap_sys_admin", webhook: "validate", request: createPod(plainPod("caps", (p) => { p.spec!.containers[0]!.securityContext = { capabilities: { add: ["cap_sys_admin"] } }; })), expect: deny(/must not include "cap_sys_admin"/) },
     { name: "a hostPath volume alone", webhook: "validate", request: createPod(plainPod("hp", (p) => { p.spec!.volumes = [{ name: "root", hostPath: { path: "/" } }]; })), expect: deny(/hostPath volumes \(volume "root"\)/) },
     { name: "hostIPC alone", webhook: "validate", request: createPod(plainPod("ipc", (p) => { p.spec!.hostIPC = true; })), expect: deny(/host namespaces \(hostIPC=true\)/) },

@@ -3,7 +3,7 @@
 
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import type { AdmissionRequest, Operation } from "../../../src/admission/types.js";
+import type { AdmissionRequest, Operation } from "../../../src/kube/admission-review.js";
 import { ACCESS_VALIDATORS, podSecurityPrecheck } from "../../../src/policies/access/index.js";
 import type { V1Pod } from "@kubernetes/client-node";
 import { connect, contextFor, createPod, userPod } from "./support.js";

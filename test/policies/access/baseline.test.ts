@@ -4,11 +4,10 @@
 
 import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
+import { baselineMinor, NEWEST_BASELINE_MINOR } from "../../../src/config/baseline-version.js";
 import {
-  baselineMinor,
   baselineViolations,
   describeViolations,
-  NEWEST_BASELINE_MINOR,
   type PodParts,
 } from "../../../src/policies/access/baseline.js";
 

@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import type { V1Pod } from "@kubernetes/client-node";
 import { parse as parseYaml } from "yaml";
-import type { AdmissionRequest, UserInfo } from "../../../src/admission/types.js";
+import type { AdmissionRequest, UserInfo } from "../../../src/kube/admission-review.js";
 import { FileClusterView, parseClusterViewText } from "../../../src/cluster/file-view.js";
 import type { PodFacts } from "../../../src/cluster/view.js";
 import type { Config } from "../../../src/config/config.js";

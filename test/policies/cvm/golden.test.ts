@@ -1,6 +1,6 @@
 // Golden cases: input pod -> expected pod, warnings and reasons, one folder per case under
 // test/fixtures/cvm-golden (the expected files are the specification of the mutation, reviewed
-// by hand against cvm-spec §2-3). UPDATE_GOLDEN=1 rewrites them from the current code.
+// by hand against docs/cvm-form.md). UPDATE_GOLDEN=1 rewrites them from the current code.
 //   input.yaml     the pod as the webhook receives it
 //   config.yaml    optional config overrides
 //   decision.yaml  allowed, warnings, reasons

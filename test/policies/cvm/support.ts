@@ -2,7 +2,7 @@
 // that is not), configs with overrides, and the CVM mutation run as the webhook runs it.
 
 import type { V1Pod } from "@kubernetes/client-node";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import { FileClusterView } from "../../../src/cluster/file-view.js";
 import type { Config } from "../../../src/config/config.js";
 import { defaultConfig } from "../../../src/config/load.js";

@@ -164,7 +164,7 @@ describe("detectIstio on Istio's analyzer fixture (namespaces and pods)", () => 
   });
 });
 
-describe("detectIstio: every signal of cvm-spec §5.3", () => {
+describe("detectIstio: every signal of docs/istio.md", () => {
   const will = (signal: string, revision: string, proxyVersion = "unknown"): IstioFinding => ({
     state: "will-be-injected",
     signal,

@@ -5,7 +5,7 @@
 import type { V1Pod } from "@kubernetes/client-node";
 import fastJsonPatch from "fast-json-patch";
 import { afterAll, describe, expect, it } from "vitest";
-import type { AdmissionReview } from "../../../src/admission/types.js";
+import type { AdmissionReview } from "../../../src/kube/admission-review.js";
 import type { IstioPolicy } from "../../../src/config/config.js";
 import { loadConfig } from "../../../src/config/load.js";
 import { patchOf, reviewOf, startTestServer, type TestServer } from "../../support/server.js";

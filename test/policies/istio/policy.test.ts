@@ -109,6 +109,7 @@ describe("optOut (default policy)", () => {
       allowed: true,
       warnings: [],
       auditAnnotations: { istio: final.metadata?.annotations?.["cvm.dev/istio"] },
+      observations: [{ kind: "istio-finding", state: "not-injected", outcome: "allowed" }],
     });
     expect(schemaErrors(final)).toEqual([]);
   });

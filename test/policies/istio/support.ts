@@ -3,7 +3,7 @@
 import { readFileSync } from "node:fs";
 import type { V1Namespace, V1Pod } from "@kubernetes/client-node";
 import { parseAllDocuments } from "yaml";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import { podFor, type KubeObject } from "../../../src/cli/pod-templates.js";
 
 const FIXTURES = new URL("../../fixtures/istio/", import.meta.url);

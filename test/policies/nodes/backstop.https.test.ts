@@ -4,7 +4,7 @@
 // cache misses go out as real direct reads.
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { AdmissionReview } from "../../../src/admission/types.js";
+import type { AdmissionReview } from "../../../src/kube/admission-review.js";
 import { KubeClient } from "../../../src/cluster/live/kube-client.js";
 import { LiveClusterView } from "../../../src/cluster/live/live-view.js";
 import { eventually, FAST, namespace, node, pod, testConfig } from "../../cluster/live/support.js";

@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import type { V1Node, V1Pod } from "@kubernetes/client-node";
 import { beforeEach, describe, expect, it } from "vitest";
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 import { FileClusterView } from "../../../src/cluster/file-view.js";
 import type { NodeFacts, PodFacts } from "../../../src/cluster/view.js";
 import { defaultConfig } from "../../../src/config/load.js";
@@ -17,7 +17,6 @@ import {
   denyBindingToIneligibleNode,
   denyPodCreateOnIneligibleNode,
 } from "../../../src/policies/nodes/binding.js";
-import { bindingDenials } from "../../../src/policies/nodes/metrics.js";
 import { bindingRequest } from "./support.js";
 
 const config = defaultConfig();
@@ -216,16 +215,14 @@ describe("pods/binding CREATE", () => {
     expect((await denyBindingToIneligibleNode(ctx(status))).allowed).toBe(true);
   });
 
-  it("counts denials by request and verdict", async () => {
-    const before =
-      (await bindingDenials.get()).values.find(
-        (v) => v.labels.request === "binding" && v.labels.verdict === "not-linux",
-      )?.value ?? 0;
-    await bind("vm", WINDOWS);
-    const after = (await bindingDenials.get()).values.find(
-      (v) => v.labels.request === "binding" && v.labels.verdict === "not-linux",
-    )?.value;
-    expect(after).toBe(before + 1);
+  it("reports each refusal with its request and the node's verdict, for the metrics", async () => {
+    expect((await bind("vm", WINDOWS)).observations).toEqual([
+      { kind: "node-refused", request: "binding", verdict: "not-linux" },
+    ]);
+    expect((await create(pod("vm2", true, WINDOWS))).observations).toEqual([
+      { kind: "node-refused", request: "create", verdict: "not-linux" },
+    ]);
+    expect((await bind("vm", ELIGIBLE)).observations).toBeUndefined();
   });
 });
 

@@ -1,6 +1,6 @@
 // A pods/binding AdmissionRequest as the scheduler's Binding produces it (namespace "work").
 
-import type { AdmissionRequest } from "../../../src/admission/types.js";
+import type { AdmissionRequest } from "../../../src/kube/admission-review.js";
 
 export function bindingRequest(podName: string, nodeName: string | undefined): AdmissionRequest {
   return {

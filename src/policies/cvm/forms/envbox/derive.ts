@@ -1,17 +1,17 @@
-// The inverse of the envbox form (cvm-spec §2.6): reads the user's pod back out of the supervisor.
+// The inverse of the envbox form (docs/cvm-form.md, "Proof of the form"): reads the user's pod back out of the supervisor.
 // It need not be the user's literal pod (the app container's name, the command/args split and
 // fields the transform drops are gone), only one that the transform turns into the same pod:
 // re-running the transform on it is how a claimed CVM form is proved (derive.ts).
 
 import type { V1Container, V1EnvVar, V1Pod } from "@kubernetes/client-node";
-import type { Config } from "../../config/config.js";
-import { removeEligibilityAffinity } from "../nodes/affinity.js";
-import { decodeArgv } from "./argv.js";
-import { renameContainerReferences } from "./container-refs.js";
-import { restoreHazardReferences } from "./env.js";
-import { unescapeLiteral } from "./expansion.js";
-import { securityContextFor } from "./inner-user.js";
-import { decodeMountTargets } from "./mounts.js";
+import type { Config } from "../../../../config/config.js";
+import { removeEligibilityAffinity } from "../../../nodes/affinity.js";
+import { decodeArgv } from "../../argv.js";
+import { renameContainerReferences } from "../../container-refs.js";
+import { restoreHazardReferences } from "../../env.js";
+import { unescapeLiteral } from "../../expansion.js";
+import { securityContextFor } from "../../inner-user.js";
+import { decodeMountTargets } from "../../mounts.js";
 import {
   ARGV_PREFIX,
   DERIVED_APP_NAME,
@@ -20,11 +20,10 @@ import {
   RENAMED_ENV_PREFIX,
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
-} from "./names.js";
-import { userSecrets } from "./pull-secrets.js";
-import { unmarkMutated } from "./transform.js";
-
-export type Derived = { pod: V1Pod; reasons: [] } | { pod?: undefined; reasons: string[] };
+} from "../../names.js";
+import { userSecrets } from "../../pull-secrets.js";
+import { unmarkMutated } from "../../transform-result.js";
+import type { Derived } from "../form.js";
 
 interface SupervisorEnv {
   header: Map<string, V1EnvVar>;
@@ -32,7 +31,7 @@ interface SupervisorEnv {
   argv: V1EnvVar[];
 }
 
-/** Splits the supervisor env into its three sections (envbox.ts lists the layout). */
+/** Splits the supervisor env into its three sections (transform.ts lists the layout). */
 function splitEnv(env: readonly V1EnvVar[]): SupervisorEnv {
   const header = new Map<string, V1EnvVar>();
   let start = 0;

@@ -1,9 +1,9 @@
-// What counts as a container in the shape Istio's injector produces (src/policies/istio/injected-shape.ts).
+// What counts as a container in the shape Istio's injector produces (src/policies/access/injected-shape.ts).
 
 import type { V1Container, V1Pod } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
 import { defaultConfig } from "../../../src/config/load.js";
-import { imageHub, meshShape } from "../../../src/policies/istio/injected-shape.js";
+import { imageHub, meshShape } from "../../../src/policies/access/injected-shape.js";
 
 const config = defaultConfig();
 

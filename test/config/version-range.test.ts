@@ -1,12 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadConfig } from "../../../src/config/load.js";
-import { UNKNOWN_VERSION } from "../../../src/policies/istio/proxy-version.js";
-import {
-  isBadVersion,
-  parseVersionRange,
-  VersionRangeError,
-} from "../../../src/policies/istio/version-range.js";
+import { ConfigError, loadConfig } from "../../src/config/load.js";
+import { UNKNOWN_VERSION } from "../../src/policies/istio/proxy-version.js";
+import { isBadVersion, parseVersionRange, VersionRangeError } from "../../src/config/version-range.js";
 
 const bad = (version: string, range: string) => isBadVersion(version, parseVersionRange(range));
 

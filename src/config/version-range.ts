@@ -8,8 +8,6 @@
 // Comparators are separated by whitespace or by the next operator. Unknown versions always count
 // as bad: a proxy we cannot date is assumed to break the CVM.
 
-import { UNKNOWN_VERSION } from "./proxy-version.js";
-
 export class VersionRangeError extends Error {
   override name = "VersionRangeError";
 }
@@ -74,9 +72,9 @@ function holds({ operator, parts }: Comparator, version: number[]): boolean {
 
 const KNOWN_VERSION = new RegExp(`^${VERSION}$`, "u");
 
-/** Whether a proxy version ("1.20.3", "1.12" or UNKNOWN_VERSION) is in the bad range. */
+/** Whether a proxy version ("1.20.3", "1.12", or anything else: an undatable proxy) is in the bad range. */
 export function isBadVersion(version: string, range: VersionRange): boolean {
-  if (version === UNKNOWN_VERSION || !KNOWN_VERSION.test(version)) return true;
+  if (!KNOWN_VERSION.test(version)) return true;
   const parts = version.split(".").map(Number);
   return range.some((alternative) => alternative.every((comparator) => holds(comparator, parts)));
 }

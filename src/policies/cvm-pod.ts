@@ -1,11 +1,39 @@
-// Which requests the access rules cover: opted-in namespaces, and within them CVM pods. The
-// webhook's namespaceSelector already filters namespaces; the validators check again because the
-// CLI and the tests call them directly (defence in depth).
+// The words every policy family shares: which pods are CVM pods, which containers are the mesh's,
+// which namespaces opted in, the pod a request carries, and the look-up of a pod a request only
+// names. The webhook's namespaceSelector already filters namespaces; the policies check again
+// because the CLI and the tests call them directly (defence in depth).
 
-import type { V1Pod } from "@kubernetes/client-node";
-import type { PolicyContext } from "../context.js";
-import { isCvmPod } from "../istio/conflict.js";
-import { podShapeProblem } from "../../admission/pod-shape.js";
+import type { V1Container, V1Pod } from "@kubernetes/client-node";
+import type { Config } from "../config/config.js";
+import { podShapeProblem } from "../kube/pod-shape.js";
+import type { PolicyContext } from "./context.js";
+
+/** A pod that asks to be a CVM: it carries the pod opt-in label. */
+export function isCvmPod(pod: V1Pod, config: Config): boolean {
+  return hasOptInLabel(pod.metadata?.labels, config);
+}
+
+function hasOptInLabel(labels: Readonly<Record<string, string>> | undefined, config: Config): boolean {
+  return labels?.[config.labels.podOptIn] === "true";
+}
+
+export const ISTIO_PROXY = "istio-proxy";
+const MESH_CONTAINER_NAMES: ReadonlySet<string> = new Set([ISTIO_PROXY, "istio-init", "istio-validation"]);
+
+/**
+ * Containers that Istio injects, by name: what detection and the CVM mutation go by (they are the
+ * mesh's, not the user's). A name proves nothing about origin: the baseline rule of opted-in
+ * namespaces relaxes only for containers in the injector's shape (access/injected-shape.ts).
+ */
+export function isMeshContainer(container: Pick<V1Container, "name">): boolean {
+  return MESH_CONTAINER_NAMES.has(container.name);
+}
+
+/** The pod's namespace labels from the cluster view; a namespace not (yet) cached counts as unlabelled. */
+export function namespaceLabels(pod: V1Pod, ctx: PolicyContext): Readonly<Record<string, string>> {
+  const name = ctx.request.namespace ?? pod.metadata?.namespace;
+  return (name === undefined ? undefined : ctx.view.namespace(name)?.labels) ?? {};
+}
 
 /** The request's namespace (object metadata as a fallback for direct calls). */
 export function requestNamespace(ctx: PolicyContext): string {
@@ -28,15 +56,13 @@ export function podOf(value: unknown): V1Pod | undefined {
 }
 
 /**
- * A pods CREATE (no subresource) in an opted-in namespace: its namespace and pod, or what is wrong
- * with its object. Undefined for every other request.
+ * For a pods CREATE (the caller's declared match) in an opted-in namespace: its namespace and pod,
+ * or what is wrong with its object. Undefined in a namespace that has not opted in.
  */
 export function podCreateInScope(
   ctx: PolicyContext,
 ): { namespace: string; pod: V1Pod } | { namespace: string; pod?: undefined; problem: string } | undefined {
   const { request } = ctx;
-  if (request.operation !== "CREATE" || request.resource.resource !== "pods" || request.subResource)
-    return undefined;
   const namespace = requestNamespace(ctx);
   if (!isOptedInNamespace(ctx, namespace)) return undefined;
   const problem = podShapeProblem(request.object);
@@ -59,7 +85,7 @@ export async function lookUpCvmPod(ctx: PolicyContext, namespace: string, name: 
     return "unknown";
   }
   if (facts === undefined) return "unknown";
-  return facts.labels[ctx.config.labels.podOptIn] === "true" ? "cvm" : "not-cvm";
+  return hasOptInLabel(facts.labels, ctx.config) ? "cvm" : "not-cvm";
 }
 
 /**

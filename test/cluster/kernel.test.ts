@@ -1,10 +1,10 @@
 // Kernel verdicts against the real-world corpus (test/fixtures/nodes/kernels.tsv, every row with
-// its source) and the parsing pitfalls of cvm-spec §4.3.
+// its source) and the parsing pitfalls of docs/nodes.md.
 
 import { readFileSync } from "node:fs";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { judgeKernel, parseKernelRelease, parseMinimum } from "../../../src/policies/nodes/kernel.js";
+import { judgeKernel, parseKernelRelease, parseMinimum } from "../../src/cluster/kernel.js";
 
 interface CorpusRow {
   kernelVersion: string;
@@ -15,10 +15,7 @@ interface CorpusRow {
 }
 
 function readCorpus(): CorpusRow[] {
-  const [header, ...lines] = readFileSync(
-    new URL("../../fixtures/nodes/kernels.tsv", import.meta.url),
-    "utf8",
-  )
+  const [header, ...lines] = readFileSync(new URL("../fixtures/nodes/kernels.tsv", import.meta.url), "utf8")
     .split("\n")
     .filter((line) => line !== "");
   const columns = header!.split("\t");
@@ -49,7 +46,7 @@ describe("kernel corpus (minimum 5.4)", () => {
   );
 });
 
-describe("cvm-spec §4.3 pitfalls", () => {
+describe("parsing pitfalls (docs/nodes.md)", () => {
   it("compares numerically: 5.10 is above 5.4, 5.3 below, 10.0 is not a Linux kernel only because of the OS", () => {
     expect(judgeKernel({ kernelVersion: "5.10.25-linuxkit" }, "5.4").verdict).toBe("eligible");
     expect(judgeKernel({ kernelVersion: "5.3.0-1028-azure" }, "5.4").verdict).toBe("below-minimum");
@@ -66,7 +63,7 @@ describe("cvm-spec §4.3 pitfalls", () => {
     expect(windows.reason).toContain('"10.0.20348.1668"');
   });
 
-  it("judges a missing operatingSystem as Linux (DESIGN §12)", () => {
+  it("judges a missing operatingSystem as Linux (docs/nodes.md)", () => {
     expect(judgeKernel({ kernelVersion: "6.1.94" }, "5.4").verdict).toBe("eligible");
     expect(judgeKernel({ operatingSystem: "", kernelVersion: "4.4.0" }, "5.4").verdict).toBe("below-minimum");
   });
@@ -124,7 +121,7 @@ describe("cvm-spec §4.3 pitfalls", () => {
   });
 });
 
-describe("soft warnings (cvm-spec §4.1)", () => {
+describe("soft warnings (docs/nodes.md)", () => {
   const warningsOf = (kernelVersion: string, osImage: string) =>
     judgeKernel({ operatingSystem: "linux", kernelVersion, osImage }, "5.4").warnings;
 

@@ -1,7 +1,7 @@
 // A node's kernel judgement, memoized per facts object: the caches replace a node's facts on every
 // change, so a judgement is computed once per node version, not once per binding review.
 
-import type { NodeFacts } from "../../cluster/view.js";
+import type { NodeFacts } from "./view.js";
 import { judgeKernel, type KernelJudgement } from "./kernel.js";
 
 const memo = new WeakMap<NodeFacts, { minimum: string; judgement: KernelJudgement }>();

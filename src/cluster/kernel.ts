@@ -1,4 +1,4 @@
-// Kernel verdicts (DESIGN §4, §12; cvm-spec §4): can a node run CVMs? Linux first, then the
+// Kernel verdicts (docs/nodes.md): can a node run CVMs? Linux first, then the
 // leading major.minor of status.nodeInfo.kernelVersion compared numerically with the minimum.
 // Never a string comparison ("5.10" < "5.4" lexically) and never semver: "6.12.55+",
 // "5.15.107.1-2.cm2" and "3.10.0-1160.el7.x86_64" are not semver.
@@ -16,7 +16,7 @@ export interface KernelJudgement {
   verdict: KernelVerdict;
   /** One sentence that quotes the raw value (truncated), for messages, labels and the CLI. */
   reason: string;
-  /** Softer sysbox requirements (cvm-spec §4.1) the node may miss although it is eligible. */
+  /** Softer sysbox requirements (docs/nodes.md) the node may miss although it is eligible. */
   warnings: string[];
 }
 
@@ -86,7 +86,7 @@ function softWarnings(info: NodeOsInfo, kernel: string, release: KernelRelease):
   return warnings;
 }
 
-/** Judges one node's nodeInfo against the minimum. A missing operatingSystem is Linux (DESIGN §12). */
+/** Judges one node's nodeInfo against the minimum. A missing operatingSystem is Linux (docs/nodes.md). */
 export function judgeKernel(info: NodeOsInfo, minimum: string): KernelJudgement {
   const floor = parseMinimum(minimum);
   const need = `CVMs need Linux with kernel ${minimum} or newer`;

@@ -1,14 +1,14 @@
-// The runtimeclass form (cvm-spec §3): for nodes with sysbox installed. The user's containers
+// The runtimeclass form (docs/cvm-form.md): for nodes with sysbox installed. The user's containers
 // run as system containers as they are; the pod only gets the RuntimeClass, a user namespace
 // (hostUsers: false, or CRI-O's annotation) and the eligibility affinity. Sysbox forbids
 // privileged containers and host namespaces in its pods.
 
 import type { V1Pod } from "@kubernetes/client-node";
-import type { Config } from "../../config/config.js";
-import { isMeshContainer } from "../istio/mesh-containers.js";
-import { addEligibilityAffinity, removeEligibilityAffinity } from "../nodes/affinity.js";
-import { newFindings, type Findings } from "./findings.js";
-import { denied, markMutated, unmarkMutated, type TransformResult } from "./transform.js";
+import type { Config } from "../../../../config/config.js";
+import { isMeshContainer } from "../../../cvm-pod.js";
+import { addEligibilityAffinity, removeEligibilityAffinity } from "../../../nodes/affinity.js";
+import { newFindings, type Findings } from "../../findings.js";
+import { denied, markMutated, unmarkMutated, type TransformResult } from "../../transform-result.js";
 
 export const CRIO_USERNS_ANNOTATION = "io.kubernetes.cri-o.userns-mode";
 export const CRIO_USERNS_MODE = "auto:size=65536";
@@ -72,7 +72,7 @@ export function transformRuntimeClass(input: V1Pod, config: Config): TransformRe
   return { allowed: true, pod, warnings: findings.warnings };
 }
 
-/** The inverse of `transformRuntimeClass` (cvm-spec §2.6). */
+/** The inverse of `transformRuntimeClass` (docs/cvm-form.md, "Proof of the form"). */
 export function deriveRuntimeClass(input: V1Pod, config: Config): V1Pod {
   const pod = structuredClone(input);
   const spec = pod.spec;

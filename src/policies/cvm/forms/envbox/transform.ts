@@ -1,33 +1,33 @@
-// The envbox form (cvm-spec §2): the user's app container becomes the inner container of a
+// The envbox form (docs/cvm-form.md): the user's app container becomes the inner container of a
 // privileged `cvm-supervisor` running envbox, in the app container's place. Everything the inner
 // container needs travels in the supervisor's env, in a fixed order:
 //   CODER_* header (image, user, work dir, hostname, limits, pull secret, mounts, inner envs)
 //   the user's env (hazard names renamed)  CVM_ARGV_<k>  CODER_BOOTSTRAP_SCRIPT
-// derive-envbox.ts reads the same layout back.
+// derive.ts (beside this file) reads the same layout back.
 
 import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from "@kubernetes/client-node";
-import type { Config } from "../../config/config.js";
-import { addEligibilityAffinity } from "../nodes/affinity.js";
-import { selectAppContainer } from "./app-container.js";
-import { argvWarnings, bootstrapScript, encodeArgv } from "./argv.js";
-import { renameContainerReferences } from "./container-refs.js";
-import { encodeEnv, innerEnvsValue, checkEnvStringSize } from "./env.js";
-import { escapeLiteral } from "./expansion.js";
-import { newFindings } from "./findings.js";
-import { injectedMounts, injectedVolumes } from "./injected-volumes.js";
-import { innerUsername } from "./inner-user.js";
-import { encodeMounts } from "./mounts.js";
+import type { Config } from "../../../../config/config.js";
+import { addEligibilityAffinity } from "../../../nodes/affinity.js";
+import { selectAppContainer } from "../../app-container.js";
+import { argvWarnings, bootstrapScript, encodeArgv } from "../../argv.js";
+import { renameContainerReferences } from "../../container-refs.js";
+import { encodeEnv, innerEnvsValue, checkEnvStringSize } from "../../env.js";
+import { escapeLiteral } from "../../expansion.js";
+import { newFindings } from "../../findings.js";
+import { injectedMounts, injectedVolumes } from "../../injected-volumes.js";
+import { innerUsername } from "../../inner-user.js";
+import { encodeMounts } from "../../mounts.js";
 import {
   DEFAULT_TERMINATION_GRACE_SECONDS,
   ENV,
   ENVBOX_COMMAND,
   MIN_TERMINATION_GRACE_SECONDS,
   SUPERVISOR_NAME,
-} from "./names.js";
-import { pullSecretEnv, withSupervisorSecrets } from "./pull-secrets.js";
-import { rejectContainerFields, rejectPodFields } from "./rejects.js";
-import { checkResources, limitEnv } from "./resources.js";
-import { denied, markMutated, type TransformResult } from "./transform.js";
+} from "../../names.js";
+import { pullSecretEnv, withSupervisorSecrets } from "../../pull-secrets.js";
+import { rejectContainerFields, rejectPodFields } from "../../rejects.js";
+import { checkResources, limitEnv } from "../../resources.js";
+import { denied, markMutated, type TransformResult } from "../../transform-result.js";
 
 /** CODER_INNER_HOSTNAME: the pod's hostname, else its name (a fieldRef: with generateName it is unknown yet). */
 function hostnameEnv(hostname: string | undefined): V1EnvVar {

@@ -1,5 +1,5 @@
-// The shape of a container Istio's injector produces, as far as admission can verify it (DESIGN
-// §13-14): a mesh name, an image from one of Istio's hubs (istio.proxyImageRepositories), no capability
+// The shape of a container Istio's injector produces, as far as admission can verify it
+// (docs/access.md): a mesh name, an image from one of Istio's hubs (istio.proxyImageRepositories), no capability
 // beyond what the injector adds to that container, no host ports, no unconfined seccomp or AppArmor
 // profile, and no writable volume shared with the CVM supervisor. Only such a container gets the
 // mesh's capabilities in an opted-in namespace; a container that merely carries a mesh name is an
@@ -9,9 +9,9 @@
 
 import type { V1Container, V1Pod, V1Volume } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { DEFAULT_CAPABILITIES } from "../access/baseline.js";
+import { DEFAULT_CAPABILITIES } from "./baseline.js";
 import { SUPERVISOR_NAME } from "../cvm/names.js";
-import { isMeshContainer } from "./mesh-containers.js";
+import { isMeshContainer } from "../cvm-pod.js";
 
 const ISTIO_CAPABILITIES: Readonly<Record<string, readonly string[]>> = {
   "istio-init": ["NET_ADMIN", "NET_RAW"],

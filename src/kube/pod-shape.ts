@@ -2,11 +2,12 @@
 // apiserver validates pods before admission, but forged reviews and direct calls (the CLI) need
 // not have been: a wrong type anywhere gets an answer naming the field, never an exception deep in
 // a policy. Unknown fields pass (a newer apiserver may send fields this schema does not know).
-// pod-v1.schema.json is ../shared/k8s-schemas/v1.35-standalone-strict/pod-v1.json, unchanged;
-// the strictness is dropped here.
+// pod-v1.schema.json is the strict schema the tests use (test/fixtures/k8s-schemas/pod-v1.json,
+// provenance in test/fixtures/SOURCES.md); the strictness is dropped here.
 
 import { Ajv } from "ajv";
 import addFormatsModule from "ajv-formats";
+import { isObject } from "./object.js";
 import podSchema from "./pod-v1.schema.json" with { type: "json" };
 
 const addFormats = addFormatsModule as unknown as (ajv: Ajv) => Ajv;
@@ -31,10 +32,6 @@ export const CONTAINER_FIELDS: ReadonlySet<string> = new Set(
 
 // Policies ask about the same object several times per request (each validator reads it).
 const checked = new WeakMap<object, string | undefined>();
-
-export function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 /** "/spec/containers/0/env" -> "spec.containers[0].env" */
 function fieldPath(pointer: string): string {

@@ -3,8 +3,8 @@
 // a silent misreading inside a policy. The apiserver always sends these types; forged or
 // hand-made reviews need not.
 
-import { isObject } from "./pod-shape.js";
-import type { AdmissionRequest } from "./types.js";
+import { isObject } from "./object.js";
+import type { AdmissionRequest } from "./admission-review.js";
 
 function stringList(value: unknown): boolean {
   return Array.isArray(value) && value.every((item) => typeof item === "string");

@@ -1,0 +1,17 @@
+// The envbox form (docs/cvm-form.md): a privileged cvm-supervisor runs envbox, which starts the
+// user's container as its inner container under sysbox.
+
+import type { CvmForm } from "../form.js";
+import { deriveEnvbox } from "./derive.js";
+import { transformEnvbox } from "./transform.js";
+
+export const ENVBOX_FORM: CvmForm = {
+  transform: transformEnvbox,
+  derive: deriveEnvbox,
+  podSecurity: {
+    level: "privileged",
+    why: "the envbox supervisor is a privileged container with hostPath volumes",
+  },
+  nodesNeed: "nothing installed on the nodes: envbox brings sysbox along",
+  usesRuntimeClass: false,
+};
