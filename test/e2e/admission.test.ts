@@ -59,7 +59,7 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
       body: { metadata: { name: WORKSPACES, labels: { "cvm.dev/enabled": "true" } } },
     });
     await core.createNamespace({ body: { metadata: { name: "elsewhere" } } });
-  }, 120_000);
+  }, 180_000);
 
   afterAll(async () => {
     await cluster?.stop();
@@ -215,6 +215,53 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
       core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-2", { nodeName: "node-old" }) }),
     );
     expect(answer).toMatchObject({ code: 403, message: expect.stringMatching(/node-old.*4\.14/) });
+  });
+
+  it("refuses tampering with a stored CVM pod: image swap, cvm.dev/* through pods/status, an ephemeral container", async () => {
+    const ref = { name: "cvm-1", namespace: WORKSPACES };
+    const swap = await refused(
+      core.patchNamespacedPod({
+        ...ref,
+        body: [
+          { op: "replace", path: "/spec/containers/0/image", value: "attacker/privileged-shell:latest" },
+        ],
+      }),
+    );
+    expect(swap).toMatchObject({ code: 403, message: expect.stringContaining("pods.validate.cvm.dev") });
+    // pods/status reaches us only through the chart's CEL matchCondition, when metadata changes.
+    const strip = await refused(
+      core.patchNamespacedPodStatus({
+        ...ref,
+        body: [{ op: "remove", path: "/metadata/labels/cvm.dev~1enabled" }],
+      }),
+    );
+    expect(strip).toMatchObject({
+      code: 403,
+      message: expect.stringContaining("pods-status.validate.cvm.dev"),
+    });
+    expect(strip.message).toContain("cvm.dev/enabled");
+    const debug = await refused(
+      core.patchNamespacedPodEphemeralcontainers({
+        ...ref,
+        body: [
+          {
+            op: "add",
+            path: "/spec/ephemeralContainers",
+            value: [{ name: "debugger", image: "busybox:1.36", targetContainerName: "cvm-supervisor" }],
+          },
+        ],
+      }),
+    );
+    expect(debug).toMatchObject({ code: 403, message: expect.stringContaining("pods.validate.cvm.dev") });
+    // A status update that leaves metadata alone is the kubelet's daily traffic: it passes.
+    await core.patchNamespacedPodStatus({
+      ...ref,
+      body: [{ op: "add", path: "/status/conditions", value: [{ type: "Ready", status: "False" }] }],
+    });
+    const stored = await core.readNamespacedPod(ref);
+    expect(stored.spec?.containers[0]?.image).toBe(SUPERVISOR_IMAGE);
+    expect(stored.metadata?.labels?.["cvm.dev/enabled"]).toBe("true");
+    expect(stored.spec?.ephemeralContainers ?? []).toEqual([]);
   });
 
   it("refuses exec into the CVM pod's supervisor through CONNECT admission, and records it", async () => {
