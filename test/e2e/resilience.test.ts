@@ -55,7 +55,7 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: leadership
     await cluster.createNode("node-a", "6.8.0-1059-azure");
     first = await cluster.startReplica();
     cluster.route(first);
-  }, 120_000);
+  }, 180_000);
 
   /** Waits until every replica's node cache holds `count` nodes below the kernel minimum. */
   const seenByEveryReplica = async (count: number, timeoutMs = 20_000) => {
