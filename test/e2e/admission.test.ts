@@ -7,7 +7,7 @@
 
 import { Writable } from "node:stream";
 import { AdmissionregistrationV1Api, CoreV1Api, Exec, type V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeApiError, KubeClient } from "../../src/cluster/live/kube-client.js";
 import { schemaErrors } from "../support/k8s-schema.js";
 import { E2eCluster, NAMES } from "./cluster.js";
@@ -60,6 +60,10 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
     });
     await core.createNamespace({ body: { metadata: { name: "elsewhere" } } });
   }, 180_000);
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") console.warn(await cluster.diagnostics());
+  });
 
   afterAll(async () => {
     await cluster?.stop();

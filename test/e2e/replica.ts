@@ -111,7 +111,8 @@ export class Replica {
     return code;
   }
 
-  describe(): string {
+  /** The end of its output, for a failed test's message. */
+  tail(): string {
     return this.output().slice(-4000);
   }
 }

@@ -4,7 +4,7 @@
 // etcd compaction and an apiserver restart. Two replicas of the built server run against one
 // cluster; the tests run in order and share it.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient } from "../../src/cluster/live/kube-client.js";
 import { microTime } from "../../src/cluster/live/lease.js";
 import { E2eCluster, NAMES } from "./cluster.js";
@@ -66,6 +66,10 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: leadership
         timeoutMs,
       );
   };
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") console.warn(await cluster.diagnostics());
+  });
 
   afterAll(async () => {
     await cluster?.stop();
