@@ -190,6 +190,27 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
     );
   });
 
+  it("refuses a dry-run binding too, but records no Event for it (sideEffects: NoneOnDryRun)", async () => {
+    await core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-dry") });
+    const body = {
+      metadata: { name: "cvm-dry" },
+      target: { apiVersion: "v1", kind: "Node", name: "node-old" },
+    };
+    const ref = { name: "cvm-dry", namespace: WORKSPACES, body };
+    expect(await refused(core.createNamespacedPodBinding({ ...ref, dryRun: "All" }))).toMatchObject({
+      code: 403,
+    });
+    expect(await refused(core.createNamespacedPodBinding(ref))).toMatchObject({ code: 403 });
+    // Events are written in order: once the real denial's is there, a dry run's would be too.
+    const events = await until("the real denial's Event", async () => {
+      const list = await core.listNamespacedEvent({ namespace: WORKSPACES });
+      const mine = list.items.filter((e) => e.involvedObject.name === "cvm-dry");
+      if (mine.length === 0) throw new Error("no Event for cvm-dry yet");
+      return mine;
+    });
+    expect(events).toHaveLength(1);
+  });
+
   it("refuses a binding through the legacy POST /bindings as through pods/binding", async () => {
     await core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-legacy") });
     const answer = await refused(
