@@ -50,7 +50,7 @@ export function guardConnections(server: Server, limits: ConnectionLimits): Conn
   /** Raw TCP connections (handshaking or not) per client address, and in all. */
   const perAddress = new Map<string, number>();
   let open = 0;
-  /** Connections past their TLS handshake, in the order they became idle. */
+  /** Connections past their TLS handshake, with what eviction needs to know of each. */
   const tracked = new Map<TLSSocket, Tracked>();
 
   /** Closes the connection idle longest (of one address, when given); false when none is idle. */

@@ -176,6 +176,7 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
           port: 8443,
           certsDir: "/etc/cvm-admission/tls",
           drainDelaySeconds: 5,
+          maxConnectionsPerClient: 256,
         });
         expect(config.certificates).toMatchObject({
           serviceName: service.metadata.name,
@@ -482,13 +483,16 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
       });
     });
 
-    it("gives SIGTERM the drain delay, the 20 s drain and 5 s to exit, and refuses a shorter grace period", () => {
+    it("gives SIGTERM the drain delay, the 20 s drain and 5 s to exit, and refuses a shorter grace period; passes the per-client connection bound", () => {
       expect(podSpec["terminationGracePeriodSeconds"]).toBe(30);
-      const longer = render(r, { values: { drainDelaySeconds: 15, terminationGracePeriodSeconds: 40 } });
+      const longer = render(r, {
+        values: { drainDelaySeconds: 15, terminationGracePeriodSeconds: 40, maxConnectionsPerClient: 1000 },
+      });
       const config = parseYaml(
         (find(longer, "ConfigMap")["data"] as Record<string, string>)["config.yaml"]!,
-      ) as { server: { drainDelaySeconds: number } };
+      ) as { server: { drainDelaySeconds: number; maxConnectionsPerClient: number } };
       expect(config.server.drainDelaySeconds).toBe(15);
+      expect(config.server.maxConnectionsPerClient).toBe(1000);
       expect(renderError(r, { values: { drainDelaySeconds: 15 } })).toMatch(
         /terminationGracePeriodSeconds must be at least drainDelaySeconds \+ 25 = 40/,
       );

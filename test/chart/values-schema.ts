@@ -68,6 +68,7 @@ export function buildValuesSchema(): unknown {
       // At least drainDelaySeconds + the drain bound + 5 (the template refuses less).
       terminationGracePeriodSeconds: { type: "integer", minimum: 0 },
       drainDelaySeconds: CONFIG_SCHEMA.properties.server.properties.drainDelaySeconds,
+      maxConnectionsPerClient: CONFIG_SCHEMA.properties.server.properties.maxConnectionsPerClient,
       service: obj({ port: { type: "integer", minimum: 1, maximum: 65535 } }),
       webhook: obj({
         excludedNamespaces: {

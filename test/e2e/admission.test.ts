@@ -7,7 +7,7 @@
 
 import { Writable } from "node:stream";
 import { AdmissionregistrationV1Api, CoreV1Api, Exec, type V1Pod } from "@kubernetes/client-node";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeApiError, KubeClient } from "../../src/cluster/live/kube-client.js";
 import { schemaErrors } from "../support/k8s-schema.js";
 import { E2eCluster, NAMES } from "./cluster.js";
@@ -59,7 +59,11 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
       body: { metadata: { name: WORKSPACES, labels: { "cvm.dev/enabled": "true" } } },
     });
     await core.createNamespace({ body: { metadata: { name: "elsewhere" } } });
-  }, 120_000);
+  }, 180_000);
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") console.warn(await cluster.diagnostics());
+  });
 
   afterAll(async () => {
     await cluster?.stop();
@@ -186,6 +190,27 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
     );
   });
 
+  it("refuses a dry-run binding too, but records no Event for it (sideEffects: NoneOnDryRun)", async () => {
+    await core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-dry") });
+    const body = {
+      metadata: { name: "cvm-dry" },
+      target: { apiVersion: "v1", kind: "Node", name: "node-old" },
+    };
+    const ref = { name: "cvm-dry", namespace: WORKSPACES, body };
+    expect(await refused(core.createNamespacedPodBinding({ ...ref, dryRun: "All" }))).toMatchObject({
+      code: 403,
+    });
+    expect(await refused(core.createNamespacedPodBinding(ref))).toMatchObject({ code: 403 });
+    // Events are written in order: once the real denial's is there, a dry run's would be too.
+    const events = await until("the real denial's Event", async () => {
+      const list = await core.listNamespacedEvent({ namespace: WORKSPACES });
+      const mine = list.items.filter((e) => e.involvedObject.name === "cvm-dry");
+      if (mine.length === 0) throw new Error("no Event for cvm-dry yet");
+      return mine;
+    });
+    expect(events).toHaveLength(1);
+  });
+
   it("refuses a binding through the legacy POST /bindings as through pods/binding", async () => {
     await core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-legacy") });
     const answer = await refused(
@@ -215,6 +240,53 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
       core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-2", { nodeName: "node-old" }) }),
     );
     expect(answer).toMatchObject({ code: 403, message: expect.stringMatching(/node-old.*4\.14/) });
+  });
+
+  it("refuses tampering with a stored CVM pod: image swap, cvm.dev/* through pods/status, an ephemeral container", async () => {
+    const ref = { name: "cvm-1", namespace: WORKSPACES };
+    const swap = await refused(
+      core.patchNamespacedPod({
+        ...ref,
+        body: [
+          { op: "replace", path: "/spec/containers/0/image", value: "attacker/privileged-shell:latest" },
+        ],
+      }),
+    );
+    expect(swap).toMatchObject({ code: 403, message: expect.stringContaining("pods.validate.cvm.dev") });
+    // pods/status reaches us only through the chart's CEL matchCondition, when metadata changes.
+    const strip = await refused(
+      core.patchNamespacedPodStatus({
+        ...ref,
+        body: [{ op: "remove", path: "/metadata/labels/cvm.dev~1enabled" }],
+      }),
+    );
+    expect(strip).toMatchObject({
+      code: 403,
+      message: expect.stringContaining("pods-status.validate.cvm.dev"),
+    });
+    expect(strip.message).toContain("cvm.dev/enabled");
+    const debug = await refused(
+      core.patchNamespacedPodEphemeralcontainers({
+        ...ref,
+        body: [
+          {
+            op: "add",
+            path: "/spec/ephemeralContainers",
+            value: [{ name: "debugger", image: "busybox:1.36", targetContainerName: "cvm-supervisor" }],
+          },
+        ],
+      }),
+    );
+    expect(debug).toMatchObject({ code: 403, message: expect.stringContaining("pods.validate.cvm.dev") });
+    // A status update that leaves metadata alone is the kubelet's daily traffic: it passes.
+    await core.patchNamespacedPodStatus({
+      ...ref,
+      body: [{ op: "add", path: "/status/conditions", value: [{ type: "Ready", status: "False" }] }],
+    });
+    const stored = await core.readNamespacedPod(ref);
+    expect(stored.spec?.containers[0]?.image).toBe(SUPERVISOR_IMAGE);
+    expect(stored.metadata?.labels?.["cvm.dev/enabled"]).toBe("true");
+    expect(stored.spec?.ephemeralContainers ?? []).toEqual([]);
   });
 
   it("refuses exec into the CVM pod's supervisor through CONNECT admission, and records it", async () => {

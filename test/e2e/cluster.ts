@@ -147,6 +147,12 @@ export class E2eCluster {
     );
   }
 
+  /** What to read when a test failed: the end of each replica's output and of the apiserver's log. */
+  async diagnostics(): Promise<string> {
+    const replicas = [...this.replicas].map((r, i) => `--- replica ${i + 1} (port ${r.port}):\n${r.tail()}`);
+    return [...replicas, `--- kube-mini log:\n${await this.kubeMini.log()}`].join("\n");
+  }
+
   async stop(): Promise<void> {
     await Promise.all([...this.replicas].map((replica) => replica.stop("SIGKILL")));
     this.replicas.clear();

@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { promisify } from "node:util";
+import { readFile } from "node:fs/promises";
 import { KubeConfig } from "@kubernetes/client-node";
 import { findRenderer } from "../chart/render.js";
 
@@ -69,10 +70,10 @@ export class KubeMini {
     await this.run("start-apiserver");
   }
 
-  /** The apiserver's log, for failure messages. */
+  /** The end of the apiserver's log, for failure messages. */
   async log(): Promise<string> {
-    const { stdout } = await promisify(execFile)("tail", ["-n", "40", join(this.dir, "kube-mini.log")]);
-    return stdout;
+    const text = await readFile(join(this.dir, "kube-mini.log"), "utf8").catch((err: Error) => err.message);
+    return text.slice(-4000);
   }
 
   /** Stops both processes and removes the directory; never throws. */

@@ -24,6 +24,8 @@ interface LogLine {
 }
 
 const STOP_GRACE_MS = 25_000;
+/** Starting takes a second or two; with the whole suite on two shared cores it once took over 20 s. */
+const START_TIMEOUT_MS = 60_000;
 
 export class Replica {
   private constructor(
@@ -34,11 +36,11 @@ export class Replica {
   ) {}
 
   static async start({ configFile, kubeconfigPath, certsDir, env = {} }: ReplicaOptions): Promise<Replica> {
-    const server = await startServe(["--config", configFile, "--port", "0", "--certs-dir", certsDir], {
-      KUBECONFIG: kubeconfigPath,
-      POD_NAMESPACE: RELEASE_NAMESPACE,
-      ...env,
-    });
+    const server = await startServe(
+      ["--config", configFile, "--port", "0", "--certs-dir", certsDir],
+      { KUBECONFIG: kubeconfigPath, POD_NAMESPACE: RELEASE_NAMESPACE, ...env },
+      START_TIMEOUT_MS,
+    );
     return new Replica(server.child, server.port, server.exited, server.output);
   }
 
@@ -109,7 +111,8 @@ export class Replica {
     return code;
   }
 
-  describe(): string {
+  /** The end of its output, for a failed test's message. */
+  tail(): string {
     return this.output().slice(-4000);
   }
 }

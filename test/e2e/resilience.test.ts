@@ -4,7 +4,7 @@
 // etcd compaction and an apiserver restart. Two replicas of the built server run against one
 // cluster; the tests run in order and share it.
 
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeClient } from "../../src/cluster/live/kube-client.js";
 import { microTime } from "../../src/cluster/live/lease.js";
 import { E2eCluster, NAMES } from "./cluster.js";
@@ -29,6 +29,8 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: leadership
   let cluster: E2eCluster;
   let first: Replica;
   let second: Replica;
+  /** The leader after the hand-over. */
+  let third: Replica;
 
   beforeAll(async () => {
     cluster = await E2eCluster.start();
@@ -55,7 +57,7 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: leadership
     await cluster.createNode("node-a", "6.8.0-1059-azure");
     first = await cluster.startReplica();
     cluster.route(first);
-  }, 120_000);
+  }, 180_000);
 
   /** Waits until every replica's node cache holds `count` nodes below the kernel minimum. */
   const seenByEveryReplica = async (count: number, timeoutMs = 20_000) => {
@@ -66,6 +68,10 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: leadership
         timeoutMs,
       );
   };
+
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail") console.warn(await cluster.diagnostics());
+  });
 
   afterAll(async () => {
     await cluster?.stop();
@@ -165,5 +171,27 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: leadership
     expect(lease.spec?.leaseTransitions).toBe(transitions + 1);
     await cluster.createNode("node-b", "6.1.0-18-amd64");
     await cluster.nodeLabelled("node-b", "true");
+    third = follower;
   }, 60_000);
+
+  it("takes over from a leader that crashed (SIGKILL: no release) once the lease duration has passed", async () => {
+    const successor = await cluster.startReplica();
+    const crashed = (await cluster.lease()).spec?.holderIdentity;
+    expect(third.leadership()).toEqual({ leading: true, identity: crashed });
+    await until("the new replica's caches synced", async () =>
+      expect((await successor.probe("/readyz")).status).toBe(200),
+    );
+    expect(successor.leadership().leading).toBe(false);
+    const transitions = (await cluster.lease()).spec?.leaseTransitions ?? 0;
+
+    const killed = Date.now();
+    await cluster.stopReplica(third, "SIGKILL");
+    const identity = await successor.leads((LEASE_DURATION_S + 15) * 1000);
+    expect(Date.now() - killed).toBeGreaterThan((LEASE_DURATION_S - 5) * 1000);
+    const lease = await cluster.lease();
+    expect(lease.spec?.holderIdentity).toBe(identity);
+    expect(lease.spec?.leaseTransitions).toBe(transitions + 1);
+    await cluster.createNode("node-c", "3.10.0-1160.el7.x86_64");
+    await cluster.nodeLabelled("node-c", "false");
+  }, 90_000);
 });

@@ -51,11 +51,12 @@ export async function startCliServer(env: Record<string, string> = {}): Promise<
 
 /**
  * Starts `serve ARGS` on loopback with the environment plus `env`; resolves once it announces its
- * port (at most 20 s, else it is killed), rejects if it exits before.
+ * port (within `startTimeoutMs`, else it is killed), rejects if it exits before.
  */
 export async function startServe(
   args: string[],
   env: Record<string, string>,
+  startTimeoutMs = 20_000,
 ): Promise<Omit<CliServer, "ca">> {
   const child = spawn(process.execPath, [MAIN, "serve", ...args], {
     cwd: ROOT,
@@ -69,8 +70,8 @@ export async function startServe(
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => {
       child.kill("SIGKILL"); // the caller has no handle on it yet
-      reject(new Error(`serve did not start within 20 s:\n${output}`));
-    }, 20_000);
+      reject(new Error(`serve did not start within ${startTimeoutMs} ms:\n${output}`));
+    }, startTimeoutMs);
     const onData = () => {
       const match = output.match(/serving https:\/\/127\.0\.0\.1:(\d+)/);
       if (match) {
