@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import type { AdmissionReview } from "../../src/admission/types.js";
+import type { AdmissionReview } from "../../src/kube/admission-review.js";
 import { defaultConfig } from "../../src/config/load.js";
 import { exampleClusterView } from "../support/example-view.js";
 import { startTestServer, type TestServer } from "../support/server.js";
