@@ -63,12 +63,21 @@ export function rejectPodFields(pod: V1Pod, findings: Findings): void {
 
 function checkHandler(handler: V1LifecycleHandler | undefined, path: string, findings: Findings): void {
   if (!handler) return;
-  // A sleep runs in the kubelet, not in a container: it may stay.
+  // A sleep runs in the kubelet, not in a container: it stays (supervisorLifecycle keeps it).
   if (handler.exec || handler.httpGet || handler.tcpSocket) {
-    findings.reasons.push(
-      `${path}: lifecycle hooks would run in or against the supervisor, not the CVM (only sleep is kept)`,
+    findings.warnings.push(
+      `${path} removed: it would run in or against the supervisor, not the CVM; start it from your command ` +
+        `or the image's init instead (a sleep hook is kept)`,
     );
   }
+}
+
+/** The app's lifecycle as the supervisor keeps it: sleep hooks only (they run in the kubelet). */
+export function supervisorLifecycle(app: V1Container): V1Container["lifecycle"] {
+  const kept: NonNullable<V1Container["lifecycle"]> = {};
+  if (app.lifecycle?.postStart?.sleep) kept.postStart = { sleep: app.lifecycle.postStart.sleep };
+  if (app.lifecycle?.preStop?.sleep) kept.preStop = { sleep: app.lifecycle.preStop.sleep };
+  return Object.keys(kept).length > 0 ? kept : undefined;
 }
 
 export function rejectContainerFields(app: V1Container, path: string, findings: Findings): void {
@@ -84,11 +93,20 @@ export function rejectContainerFields(app: V1Container, path: string, findings: 
   }
   if (!app.image) reasons.push(`${path}.image: required (it becomes the CVM's inner image)`);
   for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"] as const) {
-    if (app[probe]) reasons.push(`${path}.${probe}: probes would target the supervisor, not the CVM`);
+    if (app[probe]) {
+      findings.warnings.push(
+        `${path}.${probe} removed: it would probe the supervisor, not the CVM (whose ports are not on the pod IP); ` +
+          `let the CVM's own init (systemd) watch the program`,
+      );
+    }
   }
   checkHandler(app.lifecycle?.postStart, `${path}.lifecycle.postStart`, findings);
   checkHandler(app.lifecycle?.preStop, `${path}.lifecycle.preStop`, findings);
-  if (app.lifecycle?.stopSignal) reasons.push(`${path}.lifecycle.stopSignal: envbox stops on SIGTERM only`);
+  if (app.lifecycle?.stopSignal) {
+    findings.warnings.push(
+      `${path}.lifecycle.stopSignal removed: envbox stops the CVM on SIGTERM and would not understand another signal`,
+    );
+  }
   (app.ports ?? []).forEach((port, i) => {
     if (port.hostPort) reasons.push(`${path}.ports[${i}].hostPort: host ports cannot reach the CVM`);
   });

@@ -161,9 +161,15 @@ describe("CVM transform properties", () => {
       (p) => ((p.spec!.hostNetwork = true), "spec.hostNetwork"),
       (p) => ((p.spec!.containers[0]!.securityContext = { privileged: true }), "securityContext.privileged"),
       (p) => (p.spec!.volumes!.push({ name: "h", hostPath: { path: "/etc" } }), "hostPath"),
-      (p) => ((p.spec!.containers[0]!.livenessProbe = { exec: { command: ["true"] } }), "livenessProbe"),
+      (p) => (
+        (p.spec!.containers[0]!.securityContext = { capabilities: { add: ["NET_ADMIN"] } }),
+        "capabilities.add"
+      ),
       (p) => (p.spec!.containers[0]!.env!.push({ name: "CODER_MOUNTS", value: "/:/" }), "CODER_MOUNTS"),
-      (p) => ((p.spec!.containers[0]!.envFrom = [{ configMapRef: { name: "c" } }]), "envFrom[0].prefix"),
+      (p) => (
+        (p.spec!.containers[0]!.envFrom = [{ configMapRef: { name: "c" }, prefix: "a-" }]),
+        "envFrom[0].prefix"
+      ),
       (p) => (p.spec!.containers.push({ name: "second", image: "x" }), "spec.containers"),
       (p) => ((p.spec!.containers[0]!.args = ["x".repeat(140 * 1024)]), "args[0]"),
     );
