@@ -4,6 +4,7 @@
 
 import type { V1Container, V1LifecycleHandler, V1Pod } from "@kubernetes/client-node";
 import { CONTAINER_FIELDS } from "../../admission/pod-shape.js";
+import { privilegedFeatures } from "../access/privileged-features.js";
 import { isMeshContainer } from "../istio/mesh-containers.js";
 import type { Findings } from "./findings.js";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "./names.js";
@@ -14,51 +15,93 @@ export function rejectPodFields(pod: V1Pod, findings: Findings): void {
   (pod.metadata?.ownerReferences ?? []).forEach((owner, i) => {
     if (owner.kind === "Job") {
       reasons.push(
-        `metadata.ownerReferences[${i}]: owned by Job ${owner.name}; CVM pods never complete, so a Job would never finish`,
+        `metadata.ownerReferences[${i}]: owned by Job ${owner.name}; CVM pods never complete, so a Job would never finish: run the work from a Deployment or a bare pod, or as a Job that is not a CVM`,
       );
     }
   });
   const incompatible =
-    "is incompatible with the CVM supervisor (it would hand the privileged supervisor to the user)";
+    "would hand the privileged supervisor to the user: remove it (the CVM has namespaces of its own); " +
+    "node-level tools belong in a pod that is not a CVM";
   if (spec.hostNetwork) reasons.push(`spec.hostNetwork: true ${incompatible}`);
   if (spec.hostPID) reasons.push(`spec.hostPID: true ${incompatible}`);
   if (spec.hostIPC) reasons.push(`spec.hostIPC: true ${incompatible}`);
   if (spec.shareProcessNamespace) reasons.push(`spec.shareProcessNamespace: true ${incompatible}`);
-  if (spec.hostUsers === false)
-    reasons.push(`spec.hostUsers: false is incompatible with the privileged CVM supervisor`);
-  if (spec.runtimeClassName !== undefined) {
+  if (spec.hostUsers === false) {
     reasons.push(
-      `spec.runtimeClassName: ${spec.runtimeClassName} is incompatible with the envbox CVM (it brings its own runtime)`,
+      `spec.hostUsers: false cannot hold the privileged envbox supervisor: remove it (the CVM runs in a user namespace ` +
+        `of its own), or ask for the runtimeclass form`,
     );
   }
-  if (spec.os?.name === "windows") reasons.push(`spec.os.name: windows; CVMs run on Linux only`);
+  if (spec.runtimeClassName !== undefined) {
+    reasons.push(
+      `spec.runtimeClassName: ${spec.runtimeClassName} would replace envbox's runtime: remove it (the CVM runs under sysbox already)`,
+    );
+  }
+  if (spec.os?.name === "windows")
+    reasons.push(`spec.os.name: windows; CVMs run on Linux only: remove the CVM label for Windows pods`);
   (spec.initContainers ?? []).forEach((c, i) => {
-    if (!isMeshContainer(c)) {
-      reasons.push(
-        `spec.initContainers[${i}] (${c.name}): init and sidecar containers cannot run inside the CVM`,
-      );
-    }
+    if (!isMeshContainer(c)) checkInitContainer(c, `spec.initContainers[${i}]`, findings);
   });
   if ((spec.ephemeralContainers ?? []).length > 0) {
-    reasons.push(`spec.ephemeralContainers: not allowed on a CVM pod (they would run in the supervisor)`);
+    reasons.push(
+      `spec.ephemeralContainers: not allowed on a CVM pod (they would run in the supervisor): debug inside the CVM through its own shell (Coder's agent) instead`,
+    );
   }
   (spec.volumes ?? []).forEach((v, i) => {
-    if (v.hostPath) reasons.push(`spec.volumes[${i}] (${v.name}): hostPath cannot be passed into a CVM`);
+    if (v.hostPath)
+      reasons.push(
+        `spec.volumes[${i}] (${v.name}): hostPath cannot be passed into a CVM: use a persistentVolumeClaim, or an emptyDir for scratch space`,
+      );
     if (v.name.startsWith(RESERVED_VOLUME_PREFIX)) {
       reasons.push(
-        `spec.volumes[${i}].name: ${v.name} is reserved (${RESERVED_VOLUME_PREFIX}* volumes belong to the CVM supervisor)`,
+        `spec.volumes[${i}].name: ${v.name} is reserved (${RESERVED_VOLUME_PREFIX}* volumes belong to the CVM supervisor): rename the volume`,
       );
     }
   });
   spec.containers.forEach((c, i) => {
     if (c.name === SUPERVISOR_NAME)
-      reasons.push(`spec.containers[${i}].name: ${SUPERVISOR_NAME} is reserved`);
+      reasons.push(`spec.containers[${i}].name: ${SUPERVISOR_NAME} is reserved: rename the container`);
     if (isMeshContainer(c) && c.securityContext?.privileged) {
       reasons.push(
-        `spec.containers[${i}] (${c.name}): a privileged mesh container is not allowed beside a CVM`,
+        `spec.containers[${i}] (${c.name}): a privileged mesh container is not allowed beside a CVM: use Istio's CNI or ambient mode`,
       );
     }
   });
+}
+
+/**
+ * An init container stays an ordinary init container of the pod, outside the CVM, when it needs
+ * nothing of the node (Pod Security baseline's container rules) and mounts only the user's
+ * volumes; a restartable one (a native sidecar) would run beside the CVM for its whole life.
+ */
+function checkInitContainer(c: V1Container, path: string, findings: Findings): void {
+  const where = `${path} (${c.name})`;
+  if (c.restartPolicy === "Always") {
+    findings.reasons.push(
+      `${where}: a native sidecar (restartPolicy: Always) cannot run beside the CVM; start the program from the ` +
+        `app container's command inside the CVM, or run it in a pod of its own`,
+    );
+    return;
+  }
+  const needs = privilegedFeatures({ spec: { containers: [], initContainers: [c] } }).map((f) => f.text);
+  (c.ports ?? []).forEach(
+    (port) => port.hostPort && needs.push(`init container ${c.name} uses host port ${port.hostPort}`),
+  );
+  for (const kind of ["seccompProfile", "appArmorProfile"] as const) {
+    if (c.securityContext?.[kind]?.type === "Unconfined")
+      needs.push(`init container ${c.name} runs ${kind} Unconfined`);
+  }
+  if (needs.length > 0) {
+    findings.reasons.push(
+      `${where}: ${needs.join(", ")}; an init container of a CVM pod runs outside the CVM and may need nothing of ` +
+        `the node: drop these settings or do the work in the app container's command inside the CVM`,
+    );
+    return;
+  }
+  findings.warnings.push(
+    `${where}: runs outside the CVM, as an ordinary init container before the CVM starts; what it writes to the ` +
+      `pod's volumes is what the CVM sees`,
+  );
 }
 
 function checkHandler(handler: V1LifecycleHandler | undefined, path: string, findings: Findings): void {
@@ -108,12 +151,19 @@ export function rejectContainerFields(app: V1Container, path: string, findings: 
     );
   }
   (app.ports ?? []).forEach((port, i) => {
-    if (port.hostPort) reasons.push(`${path}.ports[${i}].hostPort: host ports cannot reach the CVM`);
+    if (port.hostPort)
+      reasons.push(
+        `${path}.ports[${i}].hostPort: host ports cannot reach the CVM: remove it and expose the port through a Service`,
+      );
   });
   if ((app.volumeDevices ?? []).length > 0)
-    reasons.push(`${path}.volumeDevices: block devices cannot be passed into the CVM`);
+    reasons.push(
+      `${path}.volumeDevices: block devices cannot be passed into the CVM: use a filesystem volume (volumeMounts)`,
+    );
   if (app.restartPolicy !== undefined || (app.restartPolicyRules ?? []).length > 0) {
-    reasons.push(`${path}.restartPolicy: per-container restart rules have no meaning inside the CVM`);
+    reasons.push(
+      `${path}.restartPolicy: per-container restart rules have no meaning inside the CVM: remove them (the pod's restartPolicy applies)`,
+    );
   }
   if ((app.ports ?? []).length > 0) {
     findings.warnings.push(
