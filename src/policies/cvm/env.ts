@@ -134,7 +134,14 @@ export function encodeEnv(app: V1Container, appPath: string, findings: Findings)
     if (typeof entry.value === "string") {
       rejectReservedReferences(entry.value, valuePathOf, findings);
       // The kubelet expands a value with the variables defined before it (and every envFrom key).
-      outValue = renameReferences(entry.value, renamer(defined, prefixes, warnEnvFrom(valuePathOf)));
+      outValue = renameReferences(
+        entry.value,
+        renamer(
+          defined,
+          prefixes,
+          warnEnvFrom(() => `${valuePathOf()} (${name})`),
+        ),
+      );
       checkEnvStringSize(outName, outValue, valuePathOf, findings);
     }
     defined.add(name);

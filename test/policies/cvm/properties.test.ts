@@ -172,6 +172,15 @@ describe("CVM transform properties", () => {
       ),
       (p) => (p.spec!.containers.push({ name: "second", image: "x" }), "spec.containers"),
       (p) => ((p.spec!.containers[0]!.args = ["x".repeat(140 * 1024)]), "args[0]"),
+      // Each value fits exec's 128 KiB, together they pass the 1 MiB bound of the whole environment.
+      (p) => {
+        const big = Array.from({ length: 9 }, (_, i) => ({
+          name: `BIG_${i}`,
+          value: "x".repeat(120 * 1024),
+        }));
+        p.spec!.containers[0]!.env!.push(...big);
+        return "exec refuses more than 2 MiB";
+      },
     );
     const config = configs[0]!;
     fc.assert(
