@@ -6,6 +6,7 @@ import { readFileSync } from "node:fs";
 import { platform, release } from "node:os";
 import { loadConfig } from "../config/load.js";
 import { judgeKernel, type NodeOsInfo } from "../policies/nodes/kernel.js";
+import { kernelFloor, kernelFloorNote } from "../policies/nodes/kernel-floor.js";
 import { parseCommandArgs } from "./args.js";
 import type { Command } from "./io.js";
 
@@ -39,8 +40,10 @@ export const checkNodeCommand: Command = async (args, io) => {
     ...(values.os === undefined ? {} : { operatingSystem: values.os }),
     ...(values["os-image"] === undefined ? {} : { osImage: values["os-image"] }),
   };
-  const judgement = judgeKernel(info, config.kernel.minimum);
+  const judgement = judgeKernel(info, kernelFloor(config));
   io.stdout(`${judgement.verdict}: ${judgement.reason}\n`);
+  const note = kernelFloorNote(config);
+  if (note !== undefined) io.stdout(`note: ${note}\n`);
   for (const warning of judgement.warnings) io.stdout(`warning: ${warning}\n`);
   return judgement.verdict === "eligible" ? 0 : 1;
 };

@@ -7,6 +7,7 @@ import { defaultKubeClient, listNodeFacts } from "../cluster/live/snapshot.js";
 import type { NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
+import { kernelFloor } from "../policies/nodes/kernel-floor.js";
 import { eligibleLabelValue, nodeJudgement } from "../policies/nodes/eligibility.js";
 import { parseCommandArgs, UsageError } from "./args.js";
 import type { Command } from "./io.js";
@@ -29,7 +30,7 @@ export interface NodeRow {
 export function nodeRows(nodes: Iterable<NodeFacts>, config: Config): NodeRow[] {
   return [...nodes]
     .map((node) => {
-      const judgement = nodeJudgement(node, config.kernel.minimum);
+      const judgement = nodeJudgement(node, kernelFloor(config));
       const want = eligibleLabelValue(judgement);
       return {
         name: node.name,

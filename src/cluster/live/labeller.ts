@@ -5,6 +5,7 @@
 // the operator forbids node writes (nodes.labels: false, the affinity then uses NFD labels).
 
 import type { Config } from "../../config/config.js";
+import { kernelFloor } from "../../policies/nodes/kernel-floor.js";
 import { eligibleLabelValue, nodeJudgement } from "../../policies/nodes/eligibility.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import type { KubeClient } from "./kube-client.js";
@@ -18,7 +19,7 @@ export interface NodeLabels {
 
 /** The label and annotation a node should carry. */
 export function desiredNodeLabels(node: LiveNodeFacts, config: Config): NodeLabels {
-  const judgement = nodeJudgement(node, config.kernel.minimum);
+  const judgement = nodeJudgement(node, kernelFloor(config));
   return {
     label: eligibleLabelValue(judgement),
     annotation: `${judgement.verdict}: ${judgement.reason}`,
