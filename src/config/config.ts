@@ -1,6 +1,7 @@
 // The effective configuration, as every module reads it. Its shape mirrors CONFIG_SCHEMA.
 
 export type Form = "envbox" | "runtimeclass";
+export type FeatureName = "tun" | "fuse" | "disableIdmappedMount";
 export type IstioPolicy = "optOut" | "reroute" | "warn" | "deny";
 
 export interface Config {
@@ -10,6 +11,8 @@ export interface Config {
     imagePullPolicy: "Always" | "IfNotPresent" | "Never";
     imagePullSecrets: string[];
     dockerVolumeSizeLimit: string;
+    features: Record<FeatureName, { default: boolean; allowed: boolean }>;
+    dockerBridgeCIDR: string;
   };
   runtimeClass: { name: string; userNamespaces: "hostUsers" | "crioAnnotation" };
   kernel: { minimum: string };

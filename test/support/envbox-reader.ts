@@ -211,6 +211,33 @@ function mountFindings(
   });
 }
 
+/** The cvm.dev/* switches the pod asked for reach envbox as it reads them (ParseBool; the CIDR as given). */
+function optionFindings(original: V1Pod, env: ReadonlyMap<string, string>, out: Finding[]): void {
+  const annotations = original.metadata?.annotations ?? {};
+  for (const [annotation, variable] of [
+    ["cvm.dev/tun", "CODER_ADD_TUN"],
+    ["cvm.dev/fuse", "CODER_ADD_FUSE"],
+    ["cvm.dev/disable-idmapped-mount", "CODER_DISABLE_IDMAPPED_MOUNT"],
+  ] as const) {
+    const asked = annotations[annotation];
+    if (asked !== undefined && (asked === "true") !== goParseBool(env.get(variable))) {
+      out.push({
+        about: annotation,
+        text: `${variable} is ${env.get(variable)}, the pod asked ${asked}`,
+        fatal: false,
+      });
+    }
+  }
+  const cidr = annotations["cvm.dev/docker-bridge-cidr"];
+  if (cidr !== undefined && env.get("CODER_DOCKER_BRIDGE_CIDR") !== cidr) {
+    out.push({
+      about: "cvm.dev/docker-bridge-cidr",
+      text: `the bridge is ${env.get("CODER_DOCKER_BRIDGE_CIDR")}`,
+      fatal: false,
+    });
+  }
+}
+
 interface Recorded {
   argv: string[] | undefined;
   env: Map<string, string>;
@@ -356,6 +383,7 @@ export function readEnvbox(original: V1Pod, emitted: V1Pod, appIndex: number): F
     });
   }
   limitFindings(app, env, out);
+  optionFindings(original, env, out);
   const mounts = parseMounts(env.get("CODER_MOUNTS") ?? "");
   if (typeof mounts === "string") out.push({ about: "CODER_MOUNTS", text: mounts, fatal: true });
   else mountFindings(mounts, supervisor, app, emitted, out);

@@ -16,6 +16,7 @@ import { dockerStateVolume } from "./docker-state.js";
 import { checkEnvStringSize, checkEnvTotal, encodeEnv, innerEnvsValue } from "./env.js";
 import { escapeLiteral } from "./expansion.js";
 import { newFindings, type Findings } from "./findings.js";
+import { featureEnv } from "./features.js";
 import { hostnameEnv } from "./hostname.js";
 import { injectedMounts, injectedVolumes } from "./injected-volumes.js";
 import { innerUsername } from "./inner-user.js";
@@ -105,6 +106,7 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
     hostnameEnv(pod, findings),
     ...limitEnv(app.resources, path, findings),
     ...pullSecretEnv(userSecrets, annotations, "spec.imagePullSecrets", findings),
+    ...featureEnv(annotations, config, findings),
     ...(mounts.value === undefined ? [] : [{ name: ENV.mounts, value: mounts.value }]),
     { name: ENV.innerEnvs, value: innerEnvsValue(env, argv.length) },
   ];

@@ -1,0 +1,61 @@
+// envbox switches a pod asks for with cvm.dev/* annotations (docs/cvm-form.md, "Options"): TUN and
+// FUSE devices in the inner container, sysbox without idmapped mounts (filesystems that lack them,
+// such as XFS on older kernels), and the inner Docker bridge's CIDR (envbox's 172.19.0.1/30 may
+// clash with the cluster's networks). The configuration gives each switch a cluster default and
+// says whether pods may set it; cvm.dev/* annotations cannot change after creation.
+
+import type { V1EnvVar } from "@kubernetes/client-node";
+import type { Config, FeatureName } from "../../config/config.js";
+import { CIDR_PATTERN } from "../../config/schema.js";
+import type { Findings } from "./findings.js";
+import { ENV } from "./names.js";
+
+const SWITCHES: readonly { feature: FeatureName; annotation: string; env: string }[] = [
+  { feature: "tun", annotation: "cvm.dev/tun", env: ENV.addTun },
+  { feature: "fuse", annotation: "cvm.dev/fuse", env: ENV.addFuse },
+  {
+    feature: "disableIdmappedMount",
+    annotation: "cvm.dev/disable-idmapped-mount",
+    env: ENV.disableIdmappedMount,
+  },
+];
+export const BRIDGE_CIDR_ANNOTATION = "cvm.dev/docker-bridge-cidr";
+const CIDR = new RegExp(CIDR_PATTERN);
+
+const where = (annotation: string) => `metadata.annotations["${annotation}"]`;
+
+/** The CODER_* switches the pod gets (only those that are on: envbox's default is off for each). */
+export function featureEnv(
+  annotations: Readonly<Record<string, string>> | undefined,
+  config: Config,
+  findings: Findings,
+): V1EnvVar[] {
+  const env: V1EnvVar[] = [];
+  for (const { feature, annotation, env: name } of SWITCHES) {
+    const { default: byDefault, allowed } = config.supervisor.features[feature];
+    const asked = annotations?.[annotation];
+    let on = byDefault;
+    if (asked !== undefined) {
+      if (asked !== "true" && asked !== "false") {
+        findings.reasons.push(`${where(annotation)}: ${JSON.stringify(asked)} must be "true" or "false"`);
+      } else if (!allowed && (asked === "true") !== byDefault) {
+        findings.reasons.push(
+          `${where(annotation)}: this cluster does not let pods change it (supervisor.features.${feature}.allowed ` +
+            `is false); remove the annotation or ask the cluster's operators`,
+        );
+      } else {
+        on = asked === "true";
+      }
+    }
+    if (on) env.push({ name, value: "true" });
+  }
+  const cidr = annotations?.[BRIDGE_CIDR_ANNOTATION] ?? config.supervisor.dockerBridgeCIDR;
+  if (!CIDR.test(cidr)) {
+    findings.reasons.push(
+      `${where(BRIDGE_CIDR_ANNOTATION)}: ${JSON.stringify(cidr)} is not an IPv4 address with a prefix length (10.200.0.1/30)`,
+    );
+  } else if (cidr !== "") {
+    env.push({ name: ENV.dockerBridgeCIDR, value: cidr });
+  }
+  return env;
+}
