@@ -38,14 +38,32 @@ describe("envbox reads every golden supervisor as the user meant it", () => {
   });
 });
 
+/** What valid-pod.ts does not generate: envFrom sources with and without prefix, names over 63 characters. */
+const extras = fc.record({
+  envFrom: fc.array(
+    fc.oneof(
+      fc.record({ configMapRef: fc.record({ name: fc.constantFrom("settings", "flags") }) }),
+      fc.record({
+        secretRef: fc.record({ name: fc.constantFrom("db") }),
+        prefix: fc.constantFrom("DB_", ""),
+      }),
+    ),
+    { maxLength: 2 },
+  ),
+  longName: fc.boolean(),
+});
+
 describe("envbox reads generated pods as the user meant them", () => {
   it("every allowed generated pod starts and keeps its settings or warns", () => {
     let allowed = 0;
     fc.assert(
-      fc.property(validPod, (pod) => {
+      fc.property(validPod, extras, (pod, extra) => {
         // One app container in the opted-in namespace: the shapes the webhook may allow.
         const one = { ...pod, metadata: { ...pod.metadata, namespace: OPTED_IN } } as V1Pod;
-        one.spec = { ...one.spec!, containers: one.spec!.containers.slice(0, 1) };
+        if (extra.longName) one.metadata!.name = `${one.metadata!.name}-${"x".repeat(70)}`;
+        const app = { ...one.spec!.containers[0]! };
+        if (extra.envFrom.length > 0) app.envFrom = extra.envFrom;
+        one.spec = { ...one.spec!, containers: [app] };
         const found = uncovered(asCvmPod(one), configWith());
         if (found) allowed++;
         expect(found ?? []).toEqual([]);
