@@ -8,18 +8,19 @@ import type { V1EnvVar } from "@kubernetes/client-node";
 import type { Config, FeatureName } from "../../config/config.js";
 import { CIDR_PATTERN } from "../../config/schema.js";
 import type { Findings } from "./findings.js";
-import { ENV } from "./names.js";
+import {
+  BRIDGE_CIDR_ANNOTATION,
+  ENV,
+  FUSE_ANNOTATION,
+  IDMAPPED_ANNOTATION,
+  TUN_ANNOTATION,
+} from "./names.js";
 
 const SWITCHES: readonly { feature: FeatureName; annotation: string; env: string }[] = [
-  { feature: "tun", annotation: "cvm.dev/tun", env: ENV.addTun },
-  { feature: "fuse", annotation: "cvm.dev/fuse", env: ENV.addFuse },
-  {
-    feature: "disableIdmappedMount",
-    annotation: "cvm.dev/disable-idmapped-mount",
-    env: ENV.disableIdmappedMount,
-  },
+  { feature: "tun", annotation: TUN_ANNOTATION, env: ENV.addTun },
+  { feature: "fuse", annotation: FUSE_ANNOTATION, env: ENV.addFuse },
+  { feature: "disableIdmappedMount", annotation: IDMAPPED_ANNOTATION, env: ENV.disableIdmappedMount },
 ];
-export const BRIDGE_CIDR_ANNOTATION = "cvm.dev/docker-bridge-cidr";
 const CIDR = new RegExp(CIDR_PATTERN);
 
 const where = (annotation: string) => `metadata.annotations["${annotation}"]`;

@@ -14,6 +14,21 @@ export const PULL_SECRET_ANNOTATION = "cvm.dev/image-pull-secret";
 export const DOCKER_STATE_ANNOTATION = "cvm.dev/docker-state-volume";
 /** Names the inner user (a name in the image's /etc/passwd) instead of a numeric runAsUser. */
 export const INNER_USER_ANNOTATION = "cvm.dev/inner-user";
+/** envbox's switches (features.ts). */
+export const TUN_ANNOTATION = "cvm.dev/tun";
+export const FUSE_ANNOTATION = "cvm.dev/fuse";
+export const IDMAPPED_ANNOTATION = "cvm.dev/disable-idmapped-mount";
+export const BRIDGE_CIDR_ANNOTATION = "cvm.dev/docker-bridge-cidr";
+/** Annotations only the envbox form reads: the runtimeclass form warns that they do nothing. */
+export const ENVBOX_ANNOTATIONS: readonly string[] = [
+  PULL_SECRET_ANNOTATION,
+  DOCKER_STATE_ANNOTATION,
+  INNER_USER_ANNOTATION,
+  TUN_ANNOTATION,
+  FUSE_ANNOTATION,
+  IDMAPPED_ANNOTATION,
+  BRIDGE_CIDR_ANNOTATION,
+];
 export const DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container";
 
 export const ENVBOX_COMMAND: readonly string[] = ["/envbox", "docker"];
