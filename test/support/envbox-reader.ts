@@ -238,6 +238,24 @@ function optionFindings(original: V1Pod, env: ReadonlyMap<string, string>, out: 
   }
 }
 
+/** CODER_EXTRA_CERTS_PATH must be one file envbox can stat and copy (a ConfigMap directory holds a `..data` link it cannot). */
+function certsFindings(
+  env: ReadonlyMap<string, string>,
+  supervisor: V1Container,
+  emitted: V1Pod,
+  out: Finding[],
+): void {
+  const path = env.get("CODER_EXTRA_CERTS_PATH");
+  if (path === undefined) return;
+  const dir = path.slice(0, path.lastIndexOf("/"));
+  const mount = (supervisor.volumeMounts ?? []).find((m) => m.mountPath === dir);
+  const volume = (emitted.spec?.volumes ?? []).find((v) => v.name === mount?.name);
+  const file = path.slice(dir.length + 1);
+  if (!volume?.configMap?.items?.some((item) => item.path === file)) {
+    out.push({ about: "cvm.dev/extra-ca-configmap", text: `${path} is not one mounted file`, fatal: true });
+  }
+}
+
 interface Recorded {
   argv: string[] | undefined;
   env: Map<string, string>;
@@ -384,6 +402,7 @@ export function readEnvbox(original: V1Pod, emitted: V1Pod, appIndex: number): F
   }
   limitFindings(app, env, out);
   optionFindings(original, env, out);
+  certsFindings(env, supervisor, emitted, out);
   const mounts = parseMounts(env.get("CODER_MOUNTS") ?? "");
   if (typeof mounts === "string") out.push({ about: "CODER_MOUNTS", text: mounts, fatal: true });
   else mountFindings(mounts, supervisor, app, emitted, out);

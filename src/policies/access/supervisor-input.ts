@@ -116,7 +116,7 @@ function mountTargetProblems(value: string): string[] {
 }
 
 function isInjectedMount(mount: V1VolumeMount, stateVolume: string | undefined): boolean {
-  return injectedMounts(stateVolume).some((injected) => isDeepStrictEqual(injected, mount));
+  return injectedMounts(stateVolume, true).some((injected) => isDeepStrictEqual(injected, mount));
 }
 
 /** Supervisor mounts: the injected ones exactly, the staging slots of user mounts, else the mount rule. */

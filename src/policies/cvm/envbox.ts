@@ -16,9 +16,9 @@ import { dockerStateVolume } from "./docker-state.js";
 import { checkEnvStringSize, checkEnvTotal, encodeEnv, innerEnvsValue } from "./env.js";
 import { escapeLiteral } from "./expansion.js";
 import { newFindings, type Findings } from "./findings.js";
-import { featureEnv } from "./features.js";
+import { extraCaConfigMap, featureEnv } from "./features.js";
 import { hostnameEnv } from "./hostname.js";
-import { injectedMounts, injectedVolumes } from "./injected-volumes.js";
+import { EXTRA_CA_PATH, injectedMounts, injectedVolumes } from "./injected-volumes.js";
 import { innerUsername } from "./inner-user.js";
 import { encodeMounts } from "./mounts.js";
 import {
@@ -98,6 +98,7 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   argvWarnings(app, path, findings);
   const mounts = encodeMounts(app.volumeMounts ?? [], path, findings, spec.volumes);
   const stateVolume = dockerStateVolume(pod, findings);
+  const caConfigMap = extraCaConfigMap(annotations, findings);
   const userSecrets = spec.imagePullSecrets ?? [];
   const header: V1EnvVar[] = [
     { name: ENV.innerImage, value: escapeLiteral(app.image ?? "") },
@@ -107,6 +108,7 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
     ...limitEnv(app.resources, path, findings),
     ...pullSecretEnv(userSecrets, annotations, "spec.imagePullSecrets", findings),
     ...featureEnv(annotations, config, findings),
+    ...(caConfigMap ? [{ name: ENV.extraCertsPath, value: EXTRA_CA_PATH }] : []),
     ...(mounts.value === undefined ? [] : [{ name: ENV.mounts, value: mounts.value }]),
     { name: ENV.innerEnvs, value: innerEnvsValue(env, argv.length) },
   ];
@@ -121,13 +123,13 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
     supervisor(
       app,
       allEnv,
-      [...mounts.supervisorMounts, ...injectedMounts(stateVolume)],
+      [...mounts.supervisorMounts, ...injectedMounts(stateVolume, caConfigMap !== undefined)],
       config,
       env.envFrom,
     ),
   );
   // In front: volumes a later webhook appends (Istio) then stay behind the user's.
-  spec.volumes = [...injectedVolumes(config, stateVolume), ...(spec.volumes ?? [])];
+  spec.volumes = [...injectedVolumes(config, stateVolume, caConfigMap), ...(spec.volumes ?? [])];
   disableServiceLinks(spec, findings);
   const secrets = withSupervisorSecrets(userSecrets, config);
   if (secrets.length > 0) spec.imagePullSecrets = secrets;

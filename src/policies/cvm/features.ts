@@ -11,6 +11,8 @@ import type { Findings } from "./findings.js";
 import {
   BRIDGE_CIDR_ANNOTATION,
   ENV,
+  EXTRA_CA_ANNOTATION,
+  EXTRA_CA_KEY,
   FUSE_ANNOTATION,
   IDMAPPED_ANNOTATION,
   TUN_ANNOTATION,
@@ -59,4 +61,25 @@ export function featureEnv(
     env.push({ name: ENV.dockerBridgeCIDR, value: cidr });
   }
   return env;
+}
+
+/** A ConfigMap name (DNS subdomain). */
+const CONFIGMAP_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+/** cvm.dev/extra-ca-configmap: the ConfigMap whose key ca.crt envbox trusts for the inner image's registry. */
+export function extraCaConfigMap(
+  annotations: Readonly<Record<string, string>> | undefined,
+  findings: Findings,
+): string | undefined {
+  const name = annotations?.[EXTRA_CA_ANNOTATION];
+  if (name === undefined) return undefined;
+  if (!CONFIGMAP_NAME.test(name)) {
+    findings.reasons.push(`${where(EXTRA_CA_ANNOTATION)}: ${JSON.stringify(name)} is not a ConfigMap name`);
+    return undefined;
+  }
+  findings.warnings.push(
+    `${where(EXTRA_CA_ANNOTATION)}: envbox trusts the key ${EXTRA_CA_KEY} of ConfigMap ${name} for the inner image's ` +
+      `registry; the pod does not start until that ConfigMap and key exist`,
+  );
+  return name;
 }

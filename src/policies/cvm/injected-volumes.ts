@@ -7,6 +7,7 @@
 
 import type { V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
+import { EXTRA_CA_KEY } from "./names.js";
 
 interface Injected {
   name: string;
@@ -34,21 +35,45 @@ const INJECTED: readonly Injected[] = [
 ];
 
 /** `stateVolume`: the pod's volume named by cvm.dev/docker-state-volume, if any. */
-export function injectedVolumes(config: Config, stateVolume?: string): V1Volume[] {
+/**
+ * cvm.dev/extra-ca-configmap: the ConfigMap's ca.crt alone, as a file. envbox copies every entry
+ * of a certificates directory and stops at the `..data` link a ConfigMap directory holds.
+ */
+const EXTRA_CA_VOLUME = "cvm-extra-ca";
+const EXTRA_CA_DIR = "/var/lib/cvm/extra-ca";
+export const EXTRA_CA_PATH = `${EXTRA_CA_DIR}/${EXTRA_CA_KEY}`;
+
+export function injectedVolumes(config: Config, stateVolume?: string, caConfigMap?: string): V1Volume[] {
   const sizeLimit = config.supervisor.dockerVolumeSizeLimit;
   const injected = stateVolume ? INJECTED.filter((v) => !v.stateSubPath) : INJECTED;
-  return injected.map((v): V1Volume => {
-    // type "" is what the apiserver defaults to; spelt out so a re-invocation compares equal.
-    if (v.hostPath) return { name: v.name, hostPath: { path: v.hostPath, type: "" } };
-    return { name: v.name, emptyDir: v.imageStore && sizeLimit ? { sizeLimit } : {} };
-  });
+  const ca: V1Volume[] = caConfigMap
+    ? [
+        {
+          name: EXTRA_CA_VOLUME,
+          // defaultMode 420 (0644) is the apiserver's default, spelt out so a re-invocation compares equal.
+          configMap: {
+            name: caConfigMap,
+            items: [{ key: EXTRA_CA_KEY, path: EXTRA_CA_KEY }],
+            defaultMode: 420,
+          },
+        },
+      ]
+    : [];
+  return injected
+    .map((v): V1Volume => {
+      // type "" is what the apiserver defaults to; spelt out so a re-invocation compares equal.
+      if (v.hostPath) return { name: v.name, hostPath: { path: v.hostPath, type: "" } };
+      return { name: v.name, emptyDir: v.imageStore && sizeLimit ? { sizeLimit } : {} };
+    })
+    .concat(ca);
 }
 
-export function injectedMounts(stateVolume?: string): V1VolumeMount[] {
-  return INJECTED.map((v) => {
+export function injectedMounts(stateVolume?: string, extraCa = false): V1VolumeMount[] {
+  const mounts = INJECTED.map((v): V1VolumeMount => {
     if (v.hostPath) return { name: v.name, mountPath: v.mountPath, readOnly: true };
     if (stateVolume && v.stateSubPath)
       return { name: stateVolume, mountPath: v.mountPath, subPath: v.stateSubPath };
     return { name: v.name, mountPath: v.mountPath };
   });
+  return extraCa ? [...mounts, { name: EXTRA_CA_VOLUME, mountPath: EXTRA_CA_DIR, readOnly: true }] : mounts;
 }

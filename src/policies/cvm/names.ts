@@ -19,6 +19,9 @@ export const TUN_ANNOTATION = "cvm.dev/tun";
 export const FUSE_ANNOTATION = "cvm.dev/fuse";
 export const IDMAPPED_ANNOTATION = "cvm.dev/disable-idmapped-mount";
 export const BRIDGE_CIDR_ANNOTATION = "cvm.dev/docker-bridge-cidr";
+/** Names a ConfigMap whose key ca.crt envbox trusts for the inner image's registry. */
+export const EXTRA_CA_ANNOTATION = "cvm.dev/extra-ca-configmap";
+export const EXTRA_CA_KEY = "ca.crt";
 /** Annotations only the envbox form reads: the runtimeclass form warns that they do nothing. */
 export const ENVBOX_ANNOTATIONS: readonly string[] = [
   PULL_SECRET_ANNOTATION,
@@ -28,6 +31,7 @@ export const ENVBOX_ANNOTATIONS: readonly string[] = [
   FUSE_ANNOTATION,
   IDMAPPED_ANNOTATION,
   BRIDGE_CIDR_ANNOTATION,
+  EXTRA_CA_ANNOTATION,
 ];
 export const DEFAULT_CONTAINER_ANNOTATION = "kubectl.kubernetes.io/default-container";
 
@@ -47,6 +51,7 @@ export const ENV = {
   addFuse: "CODER_ADD_FUSE",
   disableIdmappedMount: "CODER_DISABLE_IDMAPPED_MOUNT",
   dockerBridgeCIDR: "CODER_DOCKER_BRIDGE_CIDR",
+  extraCertsPath: "CODER_EXTRA_CERTS_PATH",
   mounts: "CODER_MOUNTS",
   innerEnvs: "CODER_INNER_ENVS",
   bootstrapScript: "CODER_BOOTSTRAP_SCRIPT",
@@ -64,6 +69,7 @@ export const HEADER_ENV_ORDER: readonly string[] = [
   ENV.addFuse,
   ENV.disableIdmappedMount,
   ENV.dockerBridgeCIDR,
+  ENV.extraCertsPath,
   ENV.mounts,
   ENV.innerEnvs,
 ];
