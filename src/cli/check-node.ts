@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { platform, release } from "node:os";
 import { loadConfig } from "../config/load.js";
+import { kernelFloor, kernelFloorNote } from "../cluster/kernel-floor.js";
 import { judgeKernel, type NodeOsInfo } from "../cluster/kernel.js";
 import { defineCommand } from "./args.js";
 import { CONFIG_FLAG } from "./flags.js";
@@ -62,8 +63,10 @@ export const checkNodeCommand = defineCommand(
       ...(values.os === undefined ? {} : { operatingSystem: values.os }),
       ...(values["os-image"] === undefined ? {} : { osImage: values["os-image"] }),
     };
-    const judgement = judgeKernel(info, config.kernel.minimum);
+    const judgement = judgeKernel(info, kernelFloor(config));
     io.stdout(`${judgement.verdict}: ${judgement.reason}\n`);
+    const note = kernelFloorNote(config);
+    if (note !== undefined) io.stdout(`note: ${note}\n`);
     for (const warning of judgement.warnings) io.stdout(`warning: ${warning}\n`);
     return judgement.verdict === "eligible" ? 0 : 1;
   },

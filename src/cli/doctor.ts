@@ -10,6 +10,7 @@ import { listNamespaceFacts, listNodeFacts, objectExists } from "../cluster/live
 import type { NamespaceFacts, NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
+import { kernelFloor, kernelFloorNote } from "../cluster/kernel-floor.js";
 import { podSecurityPrecheck } from "../policies/access/pod-security.js";
 import { formOf } from "../policies/cvm/forms/index.js";
 import { describeFinding, isConflict } from "../policies/istio/conflict.js";
@@ -38,7 +39,9 @@ function ok(report: Report, text: string): void {
 }
 
 function checkNodes(report: Report, nodes: NodeFacts[], config: Config): void {
-  report.lines.push(`Nodes (CVMs need Linux with kernel ${config.kernel.minimum} or newer):`);
+  report.lines.push(`Nodes (CVMs need Linux with kernel ${kernelFloor(config)} or newer):`);
+  const note = kernelFloorNote(config);
+  if (note !== undefined) report.lines.push(`  (${note})`);
   const rows = nodeRows(nodes, config);
   const counts = new Map<string, string[]>();
   for (const row of rows) counts.set(row.verdict, [...(counts.get(row.verdict) ?? []), row.name]);

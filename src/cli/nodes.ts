@@ -8,6 +8,7 @@ import { listNodeFacts } from "../cluster/live/snapshot.js";
 import type { NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
 import { loadConfig } from "../config/load.js";
+import { kernelFloor } from "../cluster/kernel-floor.js";
 import { eligibleLabelValue, nodeJudgement } from "../cluster/eligibility.js";
 import { defineCommand, UsageError } from "./args.js";
 import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
@@ -31,7 +32,7 @@ export interface NodeRow {
 export function nodeRows(nodes: Iterable<NodeFacts>, config: Config): NodeRow[] {
   return [...nodes]
     .map((node) => {
-      const judgement = nodeJudgement(node, config.kernel.minimum);
+      const judgement = nodeJudgement(node, kernelFloor(config));
       const want = eligibleLabelValue(judgement);
       return {
         name: node.name,

@@ -1,9 +1,8 @@
 // `access.baselineVersion`: which Kubernetes version's Pod Security `baseline` opted-in namespaces
 // are judged by (docs/access.md). The grammar is the configuration's; what each version forbids
-// is src/policies/access/baseline.ts's.
+// is src/kube/pod-security-baseline.ts's.
 
-/** The newest Kubernetes minor version whose baseline the code knows (1.35). */
-export const NEWEST_BASELINE_MINOR = 35;
+import { NEWEST_BASELINE_MINOR } from "../kube/pod-security-baseline.js";
 
 /** `latest` or `v1.N` up to the newest known minor: the values Pod Security's version labels take. */
 export const BASELINE_VERSION_PATTERN = `^(latest|v1\\.([0-9]|[12][0-9]|3[0-${NEWEST_BASELINE_MINOR % 10}]))$`;

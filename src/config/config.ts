@@ -7,3 +7,4 @@ import type { CONFIG_SCHEMA } from "./schema.js";
 export type Config = FromSchema<typeof CONFIG_SCHEMA>;
 export type Form = Config["form"];
 export type IstioPolicy = Config["istio"]["policy"];
+export type FeatureName = keyof Config["supervisor"]["features"];

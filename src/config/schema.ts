@@ -4,6 +4,21 @@
 import { BASELINE_VERSION_PATTERN } from "./baseline-version.js";
 import { VERSION_RANGE_PATTERN } from "./version-range.js";
 
+/** One envbox switch: its value when the pod's annotation is absent, and whether the annotation may set it. */
+const FEATURE = {
+  type: "object",
+  additionalProperties: false,
+  default: {},
+  properties: {
+    default: { type: "boolean", default: false },
+    allowed: { type: "boolean", default: true },
+  },
+} as const;
+
+/** An IPv4 address with a prefix length, or "" (envbox's bridge CIDR). */
+export const CIDR_PATTERN =
+  "^$|^((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/([0-9]|[12]\\d|3[0-2])$";
+
 export const CONFIG_SCHEMA = {
   type: "object",
   additionalProperties: false,
@@ -25,6 +40,19 @@ export const CONFIG_SCHEMA = {
         imagePullSecrets: { type: "array", items: { type: "string", minLength: 1 }, default: [] },
         /** sizeLimit of the emptyDirs that hold the outer and inner image stores. */
         dockerVolumeSizeLimit: { type: "string", default: "" },
+        /** envbox switches a pod may turn on with cvm.dev/* annotations (docs/cvm-form.md, "Options"). */
+        features: {
+          type: "object",
+          additionalProperties: false,
+          default: {},
+          properties: {
+            tun: FEATURE,
+            fuse: FEATURE,
+            disableIdmappedMount: FEATURE,
+          },
+        },
+        /** The inner Docker bridge's CIDR when the pod names none; "" keeps envbox's (172.19.0.1/30). */
+        dockerBridgeCIDR: { type: "string", pattern: CIDR_PATTERN, default: "" },
       },
     },
     runtimeClass: {

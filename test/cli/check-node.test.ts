@@ -70,6 +70,26 @@ describe("check-node", () => {
     expect(result.stdout).toContain("below the minimum 6.1");
   });
 
+  it("judges the runtimeclass form with user namespaces against 6.3 and says why", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "check-node-"));
+    const file = join(dir, "config.yaml");
+    writeFileSync(file, "form: runtimeclass\n");
+    const result = await runCli(["check-node", "--kernel", "6.1.0-18-amd64", "--config", file]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe(
+      'below-minimum: kernel "6.1.0-18-amd64" (6.1) is below the minimum 6.3\n' +
+        "note: the runtimeclass form with user namespaces (hostUsers: false) needs kernel 6.3 or newer, above kernel.minimum 5.4\n",
+    );
+    expect((await runCli(["check-node", "--kernel", "6.8.0-1015-aws", "--config", file])).status).toBe(0);
+    // CRI-O's annotation is not Kubernetes' hostUsers: false, whose documentation sets the 6.3 floor.
+    writeFileSync(file, "form: runtimeclass\nruntimeClass:\n  userNamespaces: crioAnnotation\n");
+    expect((await runCli(["check-node", "--kernel", "6.1.0-18-amd64", "--config", file])).status).toBe(0);
+    // A kernel.minimum above 6.3 stays the floor, and needs no note.
+    writeFileSync(file, 'form: runtimeclass\nkernel:\n  minimum: "6.6"\n');
+    const higher = await runCli(["check-node", "--kernel", "6.4.0", "--config", file]);
+    expect(higher.stdout).toBe('below-minimum: kernel "6.4.0" (6.4) is below the minimum 6.6\n');
+  });
+
   it("refuses unknown options with a usage error", async () => {
     const result = await runCli(["check-node", "--kernal", "5.4"]);
     expect(result.status).toBe(2);

@@ -6,6 +6,7 @@
 
 import type { Config } from "../../config/config.js";
 import { eligibleLabelValue, nodeJudgement } from "../eligibility.js";
+import { kernelFloor } from "../kernel-floor.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import type { KubeClient } from "./kube-client.js";
 import type { Leadership } from "./lease.js";
@@ -18,7 +19,7 @@ export interface NodeLabels {
 
 /** The label and annotation a node should carry. */
 export function desiredNodeLabels(node: LiveNodeFacts, config: Config): NodeLabels {
-  const judgement = nodeJudgement(node, config.kernel.minimum);
+  const judgement = nodeJudgement(node, kernelFloor(config));
   return {
     label: eligibleLabelValue(judgement),
     annotation: `${judgement.verdict}: ${judgement.reason}`,

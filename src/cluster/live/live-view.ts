@@ -5,6 +5,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { V1Namespace, V1Node, V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
+import { kernelFloor } from "../kernel-floor.js";
 import { silentLogger, type Logger } from "../../telemetry/logger.js";
 import { namespaceFacts, nodeFacts, podFacts } from "../facts.js";
 import type { ClusterView, NamespaceFacts, NodeFacts, PodFacts } from "../view.js";
@@ -82,7 +83,7 @@ export class LiveClusterView implements ClusterView {
 
   start(): void {
     this.caches.forEach((cache) => cache.start());
-    this.unobserve.push(observeCaches(this.caches), observeNodeVerdicts(this, this.config.kernel.minimum));
+    this.unobserve.push(observeCaches(this.caches), observeNodeVerdicts(this, kernelFloor(this.config)));
   }
 
   async stop(): Promise<void> {

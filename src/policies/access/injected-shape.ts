@@ -9,7 +9,7 @@
 
 import type { V1Container, V1Pod, V1Volume } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { DEFAULT_CAPABILITIES } from "./baseline.js";
+import { DEFAULT_CAPABILITIES } from "../../kube/pod-security-baseline.js";
 import { SUPERVISOR_NAME } from "../cvm/names.js";
 import { isMeshContainer } from "../cvm-pod.js";
 

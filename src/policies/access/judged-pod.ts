@@ -8,7 +8,7 @@ import type { PolicyContext } from "../context.js";
 import { RESERVED_VOLUME_PREFIX, SUPERVISOR_NAME } from "../cvm/names.js";
 import { meshShape } from "./injected-shape.js";
 import { baselineMinor } from "../../config/baseline-version.js";
-import { baselineLabel, baselineViolations, describeViolations } from "./baseline.js";
+import { baselineLabel, baselineViolations, describeViolations } from "../../kube/pod-security-baseline.js";
 
 export type ContainerList = "initContainers" | "containers" | "ephemeralContainers";
 export const LISTS: readonly ContainerList[] = ["initContainers", "containers", "ephemeralContainers"];

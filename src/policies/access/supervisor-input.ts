@@ -1,7 +1,8 @@
 // Unsafe input never reaches the privileged process (docs/cvm-form.md, "Env" and "Mounts"): the mutation's env and mount
 // rules, enforced again on the pod as it will run. The validating webhook sees the pod after every
-// mutating webhook, so a later one that adds LD_PRELOAD, DOCKER_HOST, a stray CODER_* variable, a
-// wildcard in CODER_INNER_ENVS or a mount under /var/lib/sysbox to the supervisor is caught here.
+// mutating webhook, so a later one that adds any variable outside our encoding (LD_PRELOAD, a stray
+// CODER_* variable), a wildcard in CODER_INNER_ENVS or a mount under /var/lib/sysbox to the
+// supervisor is caught here.
 // The rules themselves live in policies/cvm (one implementation each); this module applies them
 // to the supervisor of the final pod.
 
@@ -9,31 +10,40 @@ import type { V1Container, V1EnvVar, V1VolumeMount } from "@kubernetes/client-no
 import { isDeepStrictEqual } from "node:util";
 import { validator } from "../context.js";
 import { allow, deny } from "../decision.js";
-import { isHazardName, isReservedName, isSafeEnvFromPrefix } from "../cvm/env-names.js";
+import { envFromPrefixOf, isEncodedName, isReservedName } from "../cvm/env-names.js";
 import { references } from "../cvm/expansion.js";
 import { newFindings } from "../cvm/findings.js";
 import { injectedMounts } from "../cvm/injected-volumes.js";
 import { decodeMountTargets, encodeMounts } from "../cvm/mounts.js";
 import {
   ARGV_PREFIX,
+  DOCKER_STATE_ANNOTATION,
   ENV,
+  KUBERNETES_SERVICE_PREFIX,
   MOUNT_STAGING_DIR,
-  RENAMED_ENV_PREFIX,
+  PASSTHROUGH_ENV,
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
+  USER_ENV_PREFIX,
 } from "../cvm/names.js";
 import { POD_CREATE } from "../matches.js";
 import { podCreateInScope, podRef } from "../cvm-pod.js";
 
 const SUPERVISOR_ENV: ReadonlySet<string> = new Set(Object.values(ENV));
-const OUR_WILDCARDS: ReadonlySet<string> = new Set([`${RENAMED_ENV_PREFIX}*`, `${ARGV_PREFIX}*`]);
+const OUR_WILDCARDS: ReadonlySet<string> = new Set([
+  `${USER_ENV_PREFIX}*`,
+  `${ARGV_PREFIX}*`,
+  `${KUBERNETES_SERVICE_PREFIX}*`,
+]);
 const STAGED_MOUNT = new RegExp(`^${MOUNT_STAGING_DIR}/\\d{2}$`);
 
-/** Reserved names the mutation itself writes: envbox's variables, CVM_ARGV_<n>, CVM_ENV_<hazard>. */
-function isOurReservedName(name: string): boolean {
-  if (SUPERVISOR_ENV.has(name)) return true;
-  if (name.startsWith(ARGV_PREFIX)) return /^\d+$/.test(name.slice(ARGV_PREFIX.length));
-  return name.startsWith(RENAMED_ENV_PREFIX) && isHazardName(name.slice(RENAMED_ENV_PREFIX.length));
+/** Names the mutation itself writes: envbox's variables, the agent's, and names of our encoding. */
+function isOurName(name: string): boolean {
+  return SUPERVISOR_ENV.has(name) || PASSTHROUGH_ENV.has(name) || isEncodedName(name);
+}
+
+function isOurWildcard(token: string): boolean {
+  return OUR_WILDCARDS.has(token) || envFromPrefixOf(token.slice(0, -1)) === token.slice(0, -1);
 }
 
 /** The tokens envbox reads from CODER_INNER_ENVS; a token ending in `*` copies every name with that prefix. */
@@ -42,7 +52,7 @@ function innerEnvsProblems(value: string): string[] {
   for (const token of value.split(",").map((t) => t.trim())) {
     if (token === "") continue;
     if (token.endsWith("*")) {
-      if (!OUR_WILDCARDS.has(token) && !isSafeEnvFromPrefix(token.slice(0, -1))) {
+      if (!isOurWildcard(token)) {
         problems.push(
           `CODER_INNER_ENVS lists ${JSON.stringify(token)}, a wildcard that can copy envbox's own secrets ` +
             `(CODER_IMAGE_PULL_SECRET, CODER_BOOTSTRAP_SCRIPT) into the CVM`,
@@ -66,15 +76,14 @@ function envProblems(supervisor: V1Container): string[] {
   const seen = new Set<string>();
   for (const entry of supervisor.env ?? []) {
     const { name } = entry;
-    if (isHazardName(name)) {
-      problems.push(`${name} is set as-is; it steers envbox, dockerd or sysbox, which run privileged`);
-    } else if (isReservedName(name) && !isOurReservedName(name)) {
+    if (!isOurName(name)) {
       problems.push(
-        `${name} is not a variable cvm-admission sets; reserved names (CODER_*, CVM_*) are envbox's and ours`,
+        `${name} is not a variable cvm-admission sets; the privileged supervisor holds only envbox's CODER_* ` +
+          `variables and names of cvm-admission's encoding`,
       );
     }
     // The kubelet keeps the last of two entries with one name: a second copy would override ours.
-    if (seen.has(name) && isReservedName(name)) problems.push(`${name} is defined twice`);
+    if (seen.has(name)) problems.push(`${name} is defined twice`);
     seen.add(name);
     if (name !== ENV.innerEnvs && name !== ENV.mounts) continue;
     const value = literalValue(entry);
@@ -84,10 +93,10 @@ function envProblems(supervisor: V1Container): string[] {
     else problems.push(...mountTargetProblems(value));
   }
   (supervisor.envFrom ?? []).forEach((source, i) => {
-    if (!isSafeEnvFromPrefix(source.prefix ?? "")) {
+    if (envFromPrefixOf(source.prefix ?? "") === undefined) {
       problems.push(
-        `envFrom[${i}] has prefix ${JSON.stringify(source.prefix ?? "")}; its keys would land unfiltered in the ` +
-          `privileged environment (a prefix such as "APP_" is needed)`,
+        `envFrom[${i}] has prefix ${JSON.stringify(source.prefix ?? "")}; its keys would land in the privileged ` +
+          `environment under their own names (cvm-admission writes the prefix CVM_EF<i>_)`,
       );
     }
   });
@@ -107,16 +116,16 @@ function mountTargetProblems(value: string): string[] {
   return findings.reasons;
 }
 
-function isInjectedMount(mount: V1VolumeMount): boolean {
-  return injectedMounts().some((injected) => isDeepStrictEqual(injected, mount));
+function isInjectedMount(mount: V1VolumeMount, stateVolume: string | undefined): boolean {
+  return injectedMounts(stateVolume, true).some((injected) => isDeepStrictEqual(injected, mount));
 }
 
 /** Supervisor mounts: the injected ones exactly, the staging slots of user mounts, else the mount rule. */
-function mountProblems(supervisor: V1Container): string[] {
+function mountProblems(supervisor: V1Container, stateVolume: string | undefined): string[] {
   const problems: string[] = [];
   const others: V1VolumeMount[] = [];
   for (const mount of supervisor.volumeMounts ?? []) {
-    if (isInjectedMount(mount) || STAGED_MOUNT.test(mount.mountPath)) continue;
+    if (isInjectedMount(mount, stateVolume) || STAGED_MOUNT.test(mount.mountPath)) continue;
     if (mount.name.startsWith(RESERVED_VOLUME_PREFIX)) {
       problems.push(
         `volume ${mount.name} is mounted at ${mount.mountPath}, not where cvm-admission mounts it`,
@@ -136,7 +145,8 @@ export const enforceSupervisorInput = validator(POD_CREATE, (ctx) => {
   const { namespace, pod } = scope;
   const supervisor = pod?.spec?.containers?.find((c) => c.name === SUPERVISOR_NAME);
   if (supervisor === undefined) return allow();
-  const problems = [...envProblems(supervisor), ...mountProblems(supervisor)];
+  const stateVolume = pod?.metadata?.annotations?.[DOCKER_STATE_ANNOTATION];
+  const problems = [...envProblems(supervisor), ...mountProblems(supervisor, stateVolume)];
   if (problems.length === 0) return allow();
   return deny([
     `${podRef(namespace, ctx.request.name || pod?.metadata?.name)}: the ${SUPERVISOR_NAME} container carries input that ` +

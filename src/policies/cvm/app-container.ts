@@ -13,7 +13,8 @@ export function selectAppContainer(pod: V1Pod, findings: Findings): number | und
   findings.reasons.push(
     apps.length === 0
       ? "spec.containers: a CVM pod needs one app container; found none besides mesh sidecars"
-      : `spec.containers: CVM pods take exactly one app container; found ${apps.length}: ${names}`,
+      : `spec.containers: CVM pods take exactly one app container; found ${apps.length}: ${names}. Start the ` +
+          `others inside the CVM (from the command, or as containers of its own Docker), or run them in another pod`,
   );
   return undefined;
 }

@@ -1,9 +1,13 @@
-// The volumes envbox and sysbox need in the supervisor (docs/cvm-form.md, "Injected volumes"). All reserved `cvm-*`.
-// The outer and inner image stores are emptyDirs, never the user's PVC: another pod mounting that
-// PVC could edit state a privileged dockerd later acts on.
+// The volumes envbox and sysbox need in the supervisor (docs/cvm-form.md, "Volumes"). All reserved
+// `cvm-*`. The outer stores (/var/lib/docker, /var/lib/containers, /var/lib/sysbox) are always
+// emptyDirs, never a user's volume: another pod mounting that volume could edit state the
+// privileged dockerd later acts on. The inner Docker state (/var/lib/coder/{docker,containers},
+// the inner container's own /var/lib/docker and /var/lib/containers) may live on a volume of the
+// pod named by cvm.dev/docker-state-volume, in subPaths, so it outlives a restart.
 
 import type { V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
+import { EXTRA_CA_KEY } from "./names.js";
 
 interface Injected {
   name: string;
@@ -11,31 +15,65 @@ interface Injected {
   hostPath?: string;
   /** Holds pulled images: gets the configured sizeLimit. */
   imageStore?: boolean;
+  /** The subPath of the docker-state volume that replaces this emptyDir when the pod names one. */
+  stateSubPath?: string;
 }
 
 const INJECTED: readonly Injected[] = [
   { name: "cvm-sysbox", mountPath: "/var/lib/sysbox" },
   { name: "cvm-docker", mountPath: "/var/lib/docker", imageStore: true },
   { name: "cvm-containers", mountPath: "/var/lib/containers" },
-  { name: "cvm-inner-docker", mountPath: "/var/lib/coder/docker", imageStore: true },
-  { name: "cvm-inner-containers", mountPath: "/var/lib/coder/containers" },
+  {
+    name: "cvm-inner-docker",
+    mountPath: "/var/lib/coder/docker",
+    imageStore: true,
+    stateSubPath: "cvm/docker",
+  },
+  { name: "cvm-inner-containers", mountPath: "/var/lib/coder/containers", stateSubPath: "cvm/containers" },
   { name: "cvm-lib-modules", mountPath: "/lib/modules", hostPath: "/lib/modules" },
   { name: "cvm-usr-src", mountPath: "/usr/src", hostPath: "/usr/src" },
 ];
 
-export function injectedVolumes(config: Config): V1Volume[] {
+/** `stateVolume`: the pod's volume named by cvm.dev/docker-state-volume, if any. */
+/**
+ * cvm.dev/extra-ca-configmap: the ConfigMap's ca.crt alone, as a file. envbox copies every entry
+ * of a certificates directory and stops at the `..data` link a ConfigMap directory holds.
+ */
+const EXTRA_CA_VOLUME = "cvm-extra-ca";
+const EXTRA_CA_DIR = "/var/lib/cvm/extra-ca";
+export const EXTRA_CA_PATH = `${EXTRA_CA_DIR}/${EXTRA_CA_KEY}`;
+
+export function injectedVolumes(config: Config, stateVolume?: string, caConfigMap?: string): V1Volume[] {
   const sizeLimit = config.supervisor.dockerVolumeSizeLimit;
-  return INJECTED.map((v): V1Volume => {
-    // type "" is what the apiserver defaults to; spelt out so a re-invocation compares equal.
-    if (v.hostPath) return { name: v.name, hostPath: { path: v.hostPath, type: "" } };
-    return { name: v.name, emptyDir: v.imageStore && sizeLimit ? { sizeLimit } : {} };
-  });
+  const injected = stateVolume ? INJECTED.filter((v) => !v.stateSubPath) : INJECTED;
+  const ca: V1Volume[] = caConfigMap
+    ? [
+        {
+          name: EXTRA_CA_VOLUME,
+          // defaultMode 420 (0644) is the apiserver's default, spelt out so a re-invocation compares equal.
+          configMap: {
+            name: caConfigMap,
+            items: [{ key: EXTRA_CA_KEY, path: EXTRA_CA_KEY }],
+            defaultMode: 420,
+          },
+        },
+      ]
+    : [];
+  return injected
+    .map((v): V1Volume => {
+      // type "" is what the apiserver defaults to; spelt out so a re-invocation compares equal.
+      if (v.hostPath) return { name: v.name, hostPath: { path: v.hostPath, type: "" } };
+      return { name: v.name, emptyDir: v.imageStore && sizeLimit ? { sizeLimit } : {} };
+    })
+    .concat(ca);
 }
 
-export function injectedMounts(): V1VolumeMount[] {
-  return INJECTED.map((v) =>
-    v.hostPath
-      ? { name: v.name, mountPath: v.mountPath, readOnly: true }
-      : { name: v.name, mountPath: v.mountPath },
-  );
+export function injectedMounts(stateVolume?: string, extraCa = false): V1VolumeMount[] {
+  const mounts = INJECTED.map((v): V1VolumeMount => {
+    if (v.hostPath) return { name: v.name, mountPath: v.mountPath, readOnly: true };
+    if (stateVolume && v.stateSubPath)
+      return { name: stateVolume, mountPath: v.mountPath, subPath: v.stateSubPath };
+    return { name: v.name, mountPath: v.mountPath };
+  });
+  return extraCa ? [...mounts, { name: EXTRA_CA_VOLUME, mountPath: EXTRA_CA_DIR, readOnly: true }] : mounts;
 }

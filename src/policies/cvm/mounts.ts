@@ -2,7 +2,7 @@
 // envbox through CODER_MOUNTS `src:dst[:ro]` (docs/cvm-form.md, "Mounts").
 
 import { posix } from "node:path";
-import type { V1VolumeMount } from "@kubernetes/client-node";
+import type { V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import { escapeLiteral, unescapeLiteral } from "./expansion.js";
 import type { Findings } from "./findings.js";
 import { MOUNT_STAGING_DIR, SERVICE_ACCOUNT_TOKEN_PATH } from "./names.js";
@@ -66,16 +66,34 @@ function checkMount(mount: V1VolumeMount, path: string, findings: Findings): voi
   }
 }
 
+/**
+ * The kubelet mounts these read-only whatever the volumeMount says (makeMounts: API volumes and
+ * image volumes always, other sources when they say readOnly). envbox must be told (`:ro`): it
+ * remounts a read-only source read-write before its chmod, which fails on a read-only mount.
+ */
+export function mountedReadOnly(volume: V1Volume | undefined): boolean {
+  if (!volume) return false;
+  if (volume.configMap || volume.secret || volume.projected || volume.downwardAPI || volume.image)
+    return true;
+  return Object.values(volume).some(
+    (source: unknown) =>
+      typeof source === "object" && source !== null && "readOnly" in source && source.readOnly === true,
+  );
+}
+
 export function encodeMounts(
   mounts: readonly V1VolumeMount[],
   appPath: string,
   findings: Findings,
+  volumes: readonly V1Volume[] = [],
 ): EncodedMounts {
   const entries: string[] = [];
+  const byName = new Map(volumes.map((v) => [v.name, v]));
   const supervisorMounts = mounts.map((mount, i) => {
     checkMount(mount, `${appPath}.volumeMounts[${i}]`, findings);
     const source = supervisorSource(mount.mountPath, i);
-    entries.push(`${source}:${mount.mountPath}${mount.readOnly ? ":ro" : ""}`);
+    const readOnly = mount.readOnly === true || mountedReadOnly(byName.get(mount.name));
+    entries.push(`${source}:${mount.mountPath}${readOnly ? ":ro" : ""}`);
     return { ...mount, mountPath: source };
   });
   return { supervisorMounts, value: entries.length > 0 ? escapeLiteral(entries.join(",")) : undefined };

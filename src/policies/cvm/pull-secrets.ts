@@ -1,12 +1,13 @@
 // Image pull secrets: the pod's stay (the kubelet pulls envbox with them), the configured envbox
 // secrets are put in front, and the user's first secret reaches envbox for the inner image as
-// CODER_IMAGE_PULL_SECRET (docs/cvm-form.md). In front, not at the end: secrets a later webhook
+// CODER_IMAGE_PULL_SECRET (docs/cvm-form.md, "Pull credentials"): the one the annotation
+// cvm.dev/image-pull-secret names, else the first. In front, not at the end: secrets a later webhook
 // (Istio) appends then stay after the user's and the inverse still finds them.
 
 import type { V1EnvVar, V1LocalObjectReference } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
 import type { Findings } from "./findings.js";
-import { ENV } from "./names.js";
+import { DOCKER_CONFIG_PATH, ENV, PULL_SECRET_ANNOTATION } from "./names.js";
 
 export function withSupervisorSecrets(
   user: readonly V1LocalObjectReference[],
@@ -32,27 +33,44 @@ export function userSecrets(
   for (let skip = limit; skip > 0; skip--) {
     const candidate = all.slice(skip);
     const encodes = JSON.stringify(withSupervisorSecrets(candidate, config)) === JSON.stringify(all);
-    if (encodes && candidate[0]?.name === firstUser) return candidate;
+    // With the annotation the chosen secret need not be first: the shortest tail that encodes.
+    if (encodes && (firstUser === undefined || candidate[0]?.name === firstUser)) return candidate;
   }
   return [...all];
 }
 
 export function pullSecretEnv(
   user: readonly V1LocalObjectReference[],
+  annotations: Readonly<Record<string, string>> | undefined,
   path: string,
   findings: Findings,
 ): V1EnvVar[] {
-  const first = user[0]?.name;
-  if (!first) return [];
-  if (user.length > 1) {
+  const named = annotations?.[PULL_SECRET_ANNOTATION];
+  const config: V1EnvVar = { name: ENV.dockerConfig, value: DOCKER_CONFIG_PATH };
+  if (named !== undefined && !user.some((s) => s.name === named)) {
+    findings.reasons.push(
+      `metadata.annotations["${PULL_SECRET_ANNOTATION}"]: ${JSON.stringify(named)} is not one of ${path}; ` +
+        `name one of the pod's image pull secrets`,
+    );
+    return [config];
+  }
+  const chosen = named ?? user[0]?.name;
+  if (!chosen) return [config];
+  if (user.length > 1 && named === undefined) {
     findings.warnings.push(
-      `${path}: only ${first} is used to pull the inner image (envbox reads one secret, of type kubernetes.io/dockerconfigjson)`,
+      `${path}: only ${chosen} is used to pull the inner image (envbox reads one secret); ` +
+        `name another with the annotation ${PULL_SECRET_ANNOTATION}`,
     );
   }
+  findings.warnings.push(
+    `${path}: envbox reads the key .dockerconfigjson of ${chosen}; a secret of type kubernetes.io/dockercfg ` +
+      `gives the inner image no credentials (re-create it as kubernetes.io/dockerconfigjson)`,
+  );
   return [
     {
       name: ENV.imagePullSecret,
-      valueFrom: { secretKeyRef: { name: first, key: ".dockerconfigjson", optional: true } },
+      valueFrom: { secretKeyRef: { name: chosen, key: ".dockerconfigjson", optional: true } },
     },
+    config,
   ];
 }

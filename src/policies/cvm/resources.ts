@@ -8,6 +8,11 @@ import type { Findings } from "./findings.js";
 import { ENV } from "./names.js";
 import { ceilQuantity, parseQuantity } from "./quantity.js";
 
+/** The largest CODER_CPUS whose quota (n x 100000) envbox can hold in an int64. */
+const MAX_CPUS = (2n ** 63n - 1n) / 100000n;
+/** Docker refuses a smaller memory limit for the inner container. */
+const DOCKER_MIN_MEMORY = 6n * 1024n * 1024n;
+
 const NATIVE = new Set(["cpu", "memory", "ephemeral-storage"]);
 
 function isNative(resource: string): boolean {
@@ -53,7 +58,28 @@ export function limitEnv(
       );
       continue;
     }
-    env.push({ name, value: ceilQuantity(value) });
+    const whole = ceilQuantity(value);
+    const tooBig = resource === "cpu" ? BigInt(whole) > MAX_CPUS : BigInt(whole) >= 2n ** 63n;
+    if (tooBig) {
+      // envbox reads an int64 (the CPU quota is n x 100000): beyond that it reads "no limit" or overflows.
+      findings.reasons.push(
+        `${path}.resources.limits.${resource}: ${text} is more than envbox can enforce; set a limit the node can hold`,
+      );
+      continue;
+    }
+    if (resource === "memory" && BigInt(whole) > 0n && BigInt(whole) < DOCKER_MIN_MEMORY) {
+      findings.reasons.push(
+        `${path}.resources.limits.memory: ${text} is below 6 MiB, the least docker gives the inner container`,
+      );
+      continue;
+    }
+    if (resource === "cpu" && value.numerator % value.denominator !== 0n) {
+      findings.warnings.push(
+        `${path}.resources.limits.cpu: ${text} is rounded up to ${whole} for the inner container (envbox takes ` +
+          `whole CPUs); the pod's limit of ${text} still holds for the whole CVM`,
+      );
+    }
+    env.push({ name, value: whole });
   }
   return env;
 }

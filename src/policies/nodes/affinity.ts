@@ -8,6 +8,7 @@
 import { isDeepStrictEqual } from "node:util";
 import type { V1NodeSelectorRequirement, V1NodeSelectorTerm, V1PodSpec } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
+import { kernelFloor } from "../../cluster/kernel-floor.js";
 
 export const NFD_KERNEL_MAJOR = "feature.node.kubernetes.io/kernel-version.major";
 export const NFD_KERNEL_MINOR = "feature.node.kubernetes.io/kernel-version.minor";
@@ -19,7 +20,7 @@ type Conjunction = readonly V1NodeSelectorRequirement[];
 export function eligibilityAlternatives(config: Config): Conjunction[] {
   if (config.nodes.labels)
     return [[LINUX, { key: config.labels.nodeEligible, operator: "In", values: ["true"] }]];
-  const [major, minor] = config.kernel.minimum.split(".").map(Number) as [number, number];
+  const [major, minor] = kernelFloor(config).split(".").map(Number) as [number, number];
   // Gt compares the label as an integer: "minor >= m" is "minor > m-1".
   const sameMajor: V1NodeSelectorRequirement[] = [
     LINUX,

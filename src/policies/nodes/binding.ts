@@ -14,12 +14,13 @@ import { allow, deny, withObservations, type Decision } from "../decision.js";
 import { isCvmPod } from "../cvm-pod.js";
 import { nodeJudgement } from "../../cluster/eligibility.js";
 import type { KernelJudgement } from "../../cluster/kernel.js";
+import { kernelFloor } from "../../cluster/kernel-floor.js";
 
 type NodeLookup = { judgement: KernelJudgement } | { judgement?: undefined; problem: string };
 type RequestLabel = "binding" | "create";
 
 function judged(node: NodeFacts, ctx: PolicyContext): NodeLookup {
-  return { judgement: nodeJudgement(node, ctx.config.kernel.minimum) };
+  return { judgement: nodeJudgement(node, kernelFloor(ctx.config)) };
 }
 
 /** The node from the cache, else from one direct read (bounded by cluster.readTimeoutMs). */
@@ -49,7 +50,7 @@ function verdictFor(
   const why =
     lookup.judgement !== undefined
       ? lookup.judgement.reason
-      : `${lookup.problem}, so its kernel cannot be checked against the minimum ${ctx.config.kernel.minimum}`;
+      : `${lookup.problem}, so its kernel cannot be checked against the minimum ${kernelFloor(ctx.config)}`;
   const verb = request === "binding" ? "be bound to" : "run on";
   return withObservations(deny([`CVM ${pod}${unsure} cannot ${verb} node ${nodeName}: ${why}`]), [
     { kind: "node-refused", request, verdict: lookup.judgement?.verdict ?? "unknown" },
@@ -80,7 +81,7 @@ export const denyBindingToIneligibleNode = validator(BINDING_CREATE, (ctx) => {
     return deny([`pods/binding for ${podRef(namespace, podName)} names no target node`], [], 400);
 
   const cached = ctx.view.node(target.node);
-  if (cached !== undefined && nodeJudgement(cached, ctx.config.kernel.minimum).verdict === "eligible")
+  if (cached !== undefined && nodeJudgement(cached, kernelFloor(ctx.config)).verdict === "eligible")
     return allow();
   return judgeOffEligibleNode(ctx, namespace, podName, target.node, cached);
 });

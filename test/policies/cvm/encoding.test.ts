@@ -7,7 +7,13 @@ import {
   renameReferences,
   unescapeLiteral,
 } from "../../../src/policies/cvm/expansion.js";
-import { isSafeEnvFromPrefix } from "../../../src/policies/cvm/env-names.js";
+import {
+  decodedName,
+  encodedName,
+  envFromPrefix,
+  isEncodedName,
+} from "../../../src/policies/cvm/env-names.js";
+import { bootstrapScript } from "../../../src/policies/cvm/bootstrap.js";
 import { ceilQuantity, parseQuantity, sameQuantity } from "../../../src/policies/cvm/quantity.js";
 
 describe("quantities", () => {
@@ -64,19 +70,47 @@ describe("kubelet expansion syntax", () => {
   });
 });
 
-describe("envFrom prefixes", () => {
+describe("names of the supervisor's encoding", () => {
   it.each([
-    ["APP_", true],
-    ["DOT_", true],
-    ["", false],
-    ["H", false],
-    ["LD", false],
-    ["DOCKER_X_", false],
-    ["C", false],
-    ["CVM_", false],
-    ["http", false],
-    ["1A", false],
-  ])("%j safe: %s", (prefix, safe) => {
-    expect(isSafeEnvFromPrefix(prefix)).toBe(safe);
+    ["PATH", "CVM_ENV_PATH"],
+    ["LD_PRELOAD", "CVM_ENV_LD_PRELOAD"],
+    ["CODER_AGENT_URL", "CODER_AGENT_URL"],
+  ])("%s is %s in the supervisor", (name, encoded) => {
+    expect(encodedName(name)).toBe(encoded);
+  });
+
+  it.each([
+    ["CVM_ENV_PATH", "PATH"],
+    [`${envFromPrefix(0)}APP_HOST`, "APP_HOST"],
+    [`${envFromPrefix(12)}x`, "x"],
+    ["CVM_EF01_x", undefined],
+    ["CVM_EFX_x", undefined],
+    ["PATH", undefined],
+  ])("%s decodes to %s", (name, decoded) => {
+    expect(decodedName(name)).toBe(decoded);
+  });
+
+  it.each([
+    ["CVM_ARGV_3", true],
+    ["CVM_ARGV_x", false],
+    ["CVM_EF2_K", true],
+    ["CVM_OTHER", false],
+    ["XTABLES_LIBDIR", false],
+  ])("%s is ours: %s", (name, ours) => {
+    expect(isEncodedName(name)).toBe(ours);
+  });
+});
+
+describe("the bootstrap script", () => {
+  it.each([
+    [0, 0],
+    [2, 3],
+    [11, 40],
+  ])("with %i envFrom sources and %i arguments holds nothing the kubelet would expand", (sources, argc) => {
+    const script = bootstrapScript(sources, argc);
+    expect(script).not.toMatch(/\$\(|\$\$/);
+    expect(script).toContain(
+      `CVM_PREFIXES="${Array.from({ length: sources }, (_, i) => `CVM_EF${i}_ `).join("")}CVM_ENV_"`,
+    );
   });
 });

@@ -53,6 +53,19 @@ const goodPod = fc
     grace: fc.option(fc.integer({ min: 0, max: 500 }), { nil: undefined }),
     hostname: fc.option(fc.constantFrom("ws-0"), { nil: undefined }),
     terms: fc.array(fc.constantFrom("zone", "kubernetes.io/os", "cvm.dev/eligible"), { maxLength: 3 }),
+    envFrom: fc.array(
+      fc.record({ name: fc.constantFrom("a", "b"), prefix: fc.constantFrom(undefined, "", "APP_") }),
+      {
+        maxLength: 3,
+      },
+    ),
+    annotations: fc.subarray([
+      ["cvm.dev/inner-user", "coder"],
+      ["cvm.dev/image-pull-secret", "b"],
+      ["cvm.dev/tun", "true"],
+      ["cvm.dev/docker-bridge-cidr", "10.9.0.1/30"],
+    ] as const),
+    init: fc.boolean(),
   })
   .map((r): V1Pod => {
     const app: V1Container = { name: "main", image: "example.com/app:1", env: r.env };
@@ -71,6 +84,14 @@ const goodPod = fc
       metadata: { name: "p", annotations: { "kubectl.kubernetes.io/default-container": "main" } },
       spec: { containers: [app], volumes: r.mounts.map((_, i) => ({ name: `v${i}`, emptyDir: {} })) },
     };
+    if (r.envFrom.length > 0) {
+      app.envFrom = r.envFrom.map(({ name, prefix }) => ({
+        configMapRef: { name },
+        ...(prefix === undefined ? {} : { prefix }),
+      }));
+    }
+    for (const [key, value] of r.annotations) pod.metadata!.annotations![key] = value;
+    if (r.init) pod.spec!.initContainers = [{ name: "prepare", image: "busybox", command: ["true"] }];
     if (r.secrets.length > 0) pod.spec!.imagePullSecrets = r.secrets.map((name) => ({ name }));
     if (r.grace !== undefined) pod.spec!.terminationGracePeriodSeconds = r.grace;
     if (r.hostname) pod.spec!.hostname = r.hostname;
@@ -161,11 +182,26 @@ describe("CVM transform properties", () => {
       (p) => ((p.spec!.hostNetwork = true), "spec.hostNetwork"),
       (p) => ((p.spec!.containers[0]!.securityContext = { privileged: true }), "securityContext.privileged"),
       (p) => (p.spec!.volumes!.push({ name: "h", hostPath: { path: "/etc" } }), "hostPath"),
-      (p) => ((p.spec!.containers[0]!.livenessProbe = { exec: { command: ["true"] } }), "livenessProbe"),
+      (p) => (
+        (p.spec!.containers[0]!.securityContext = { capabilities: { add: ["NET_ADMIN"] } }),
+        "capabilities.add"
+      ),
       (p) => (p.spec!.containers[0]!.env!.push({ name: "CODER_MOUNTS", value: "/:/" }), "CODER_MOUNTS"),
-      (p) => ((p.spec!.containers[0]!.envFrom = [{ configMapRef: { name: "c" } }]), "envFrom[0].prefix"),
+      (p) => (
+        (p.spec!.containers[0]!.envFrom = [{ configMapRef: { name: "c" }, prefix: "a-" }]),
+        "envFrom[0].prefix"
+      ),
       (p) => (p.spec!.containers.push({ name: "second", image: "x" }), "spec.containers"),
       (p) => ((p.spec!.containers[0]!.args = ["x".repeat(140 * 1024)]), "args[0]"),
+      // Each value fits exec's 128 KiB, together they pass the 1 MiB bound of the whole environment.
+      (p) => {
+        const big = Array.from({ length: 9 }, (_, i) => ({
+          name: `BIG_${i}`,
+          value: "x".repeat(120 * 1024),
+        }));
+        p.spec!.containers[0]!.env!.push(...big);
+        return "exec refuses more than 2 MiB";
+      },
     );
     const config = configs[0]!;
     fc.assert(

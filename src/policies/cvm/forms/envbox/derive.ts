@@ -8,7 +8,8 @@ import type { Config } from "../../../../config/config.js";
 import { removeEligibilityAffinity } from "../../../nodes/affinity.js";
 import { decodeArgv } from "../../argv.js";
 import { renameContainerReferences } from "../../container-refs.js";
-import { restoreHazardReferences } from "../../env.js";
+import { restoreReferences } from "../../env.js";
+import { decodedName, envFromPrefixOf } from "../../env-names.js";
 import { unescapeLiteral } from "../../expansion.js";
 import { securityContextFor } from "../../inner-user.js";
 import { decodeMountTargets } from "../../mounts.js";
@@ -17,7 +18,8 @@ import {
   DERIVED_APP_NAME,
   ENV,
   HEADER_ENV_ORDER,
-  RENAMED_ENV_PREFIX,
+  INNER_USER_ANNOTATION,
+  PULL_SECRET_ANNOTATION,
   RESERVED_VOLUME_PREFIX,
   SUPERVISOR_NAME,
 } from "../../names.js";
@@ -47,15 +49,26 @@ function splitEnv(env: readonly V1EnvVar[]): SupervisorEnv {
 }
 
 function userEnv(entry: V1EnvVar): V1EnvVar {
-  const name = entry.name.startsWith(RENAMED_ENV_PREFIX)
-    ? entry.name.slice(RENAMED_ENV_PREFIX.length)
-    : entry.name;
-  const out: V1EnvVar = { ...entry, name };
-  if (entry.value !== undefined) out.value = restoreHazardReferences(entry.value);
+  const out: V1EnvVar = { ...entry, name: decodedName(entry.name) ?? entry.name };
+  if (entry.value !== undefined) out.value = restoreReferences(entry.value);
   return out;
 }
 
-function appContainer(supervisor: V1Container, env: SupervisorEnv, reasons: string[]): V1Container {
+/** The user's envFrom: each prefix without our CVM_EF<i>_ (a source without one re-encodes the same). */
+function userEnvFrom(supervisor: V1Container): V1Container["envFrom"] {
+  return supervisor.envFrom?.map((source) => {
+    const { prefix = "", ...rest } = source;
+    const ours = envFromPrefixOf(prefix) ?? "";
+    return prefix.length > ours.length ? { ...rest, prefix: prefix.slice(ours.length) } : rest;
+  });
+}
+
+function appContainer(
+  supervisor: V1Container,
+  env: SupervisorEnv,
+  namedUser: boolean,
+  reasons: string[],
+): V1Container {
   const literal = (name: string) => {
     const value = env.header.get(name)?.value;
     return value === undefined ? undefined : unescapeLiteral(value);
@@ -67,7 +80,7 @@ function appContainer(supervisor: V1Container, env: SupervisorEnv, reasons: stri
   const workingDir = literal(ENV.innerWorkDir);
   if (workingDir !== undefined) app.workingDir = workingDir;
   if (env.user.length > 0) app.env = env.user.map(userEnv);
-  if (supervisor.envFrom) app.envFrom = supervisor.envFrom;
+  if (supervisor.envFrom) app.envFrom = userEnvFrom(supervisor);
   if (supervisor.resources) app.resources = supervisor.resources;
   const mountsValue = env.header.get(ENV.mounts)?.value;
   const targets = mountsValue === undefined ? [] : decodeMountTargets(mountsValue);
@@ -76,7 +89,10 @@ function appContainer(supervisor: V1Container, env: SupervisorEnv, reasons: stri
   if (mounts.length > 0) app.volumeMounts = mounts.map((m, i) => ({ ...m, mountPath: targets![i]! }));
   if (supervisor.ports) app.ports = supervisor.ports;
   if (supervisor.lifecycle) app.lifecycle = supervisor.lifecycle;
-  const securityContext = securityContextFor(env.header.get(ENV.innerUsername)?.value ?? "");
+  // A user named by the annotation comes back from the annotation, which the pod keeps.
+  const securityContext = namedUser
+    ? undefined
+    : securityContextFor(env.header.get(ENV.innerUsername)?.value ?? "");
   if (securityContext === null) reasons.push(`${ENV.innerUsername} is neither root nor a UID`);
   else if (securityContext) app.securityContext = securityContext;
   return app;
@@ -91,11 +107,16 @@ export function deriveEnvbox(input: V1Pod, config: Config): Derived {
   const supervisor = spec.containers[index]!;
   const env = splitEnv(supervisor.env ?? []);
   const reasons: string[] = [];
-  spec.containers[index] = appContainer(supervisor, env, reasons);
+  const annotations = pod.metadata?.annotations ?? {};
+  spec.containers[index] = appContainer(supervisor, env, INNER_USER_ANNOTATION in annotations, reasons);
   const volumes = (spec.volumes ?? []).filter((v) => !v.name.startsWith(RESERVED_VOLUME_PREFIX));
   if (volumes.length > 0) spec.volumes = volumes;
   else delete spec.volumes;
-  const firstSecret = env.header.get(ENV.imagePullSecret)?.valueFrom?.secretKeyRef?.name;
+  // With the annotation the chosen secret need not be the first of the user's.
+  const firstSecret =
+    PULL_SECRET_ANNOTATION in annotations
+      ? undefined
+      : env.header.get(ENV.imagePullSecret)?.valueFrom?.secretKeyRef?.name;
   const secrets = userSecrets(spec.imagePullSecrets ?? [], firstSecret, config);
   if (secrets.length > 0) spec.imagePullSecrets = secrets;
   else delete spec.imagePullSecrets;

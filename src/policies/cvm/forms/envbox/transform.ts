@@ -1,20 +1,24 @@
 // The envbox form (docs/cvm-form.md): the user's app container becomes the inner container of a
 // privileged `cvm-supervisor` running envbox, in the app container's place. Everything the inner
 // container needs travels in the supervisor's env, in a fixed order:
-//   CODER_* header (image, user, work dir, hostname, limits, pull secret, mounts, inner envs)
-//   the user's env (hazard names renamed)  CVM_ARGV_<k>  CODER_BOOTSTRAP_SCRIPT
-// derive.ts (beside this file) reads the same layout back.
+//   CODER_* header (image, user, work dir, hostname, limits, pull secret, docker config, mounts, inner envs)
+//   the user's env (as CVM_ENV_<NAME>)  CVM_ARGV_<k>  CODER_BOOTSTRAP_SCRIPT
+// derive-envbox.ts reads the same layout back.
 
 import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import type { Config } from "../../../../config/config.js";
 import { addEligibilityAffinity } from "../../../nodes/affinity.js";
 import { selectAppContainer } from "../../app-container.js";
-import { argvWarnings, bootstrapScript, encodeArgv } from "../../argv.js";
+import { argvWarnings, encodeArgv } from "../../argv.js";
+import { bootstrapScript } from "../../bootstrap.js";
 import { renameContainerReferences } from "../../container-refs.js";
-import { encodeEnv, innerEnvsValue, checkEnvStringSize } from "../../env.js";
+import { dockerStateVolume } from "../../docker-state.js";
+import { checkEnvStringSize, checkEnvTotal, encodeEnv, innerEnvsValue } from "../../env.js";
 import { escapeLiteral } from "../../expansion.js";
-import { newFindings } from "../../findings.js";
-import { injectedMounts, injectedVolumes } from "../../injected-volumes.js";
+import { newFindings, type Findings } from "../../findings.js";
+import { extraCaConfigMap, featureEnv } from "../../features.js";
+import { hostnameEnv } from "../../hostname.js";
+import { EXTRA_CA_PATH, injectedMounts, injectedVolumes } from "../../injected-volumes.js";
 import { innerUsername } from "../../inner-user.js";
 import { encodeMounts } from "../../mounts.js";
 import {
@@ -25,17 +29,22 @@ import {
   SUPERVISOR_NAME,
 } from "../../names.js";
 import { pullSecretEnv, withSupervisorSecrets } from "../../pull-secrets.js";
-import { rejectContainerFields, rejectPodFields } from "../../rejects.js";
+import { rejectContainerFields, rejectPodFields, supervisorLifecycle } from "../../rejects.js";
 import { checkResources, limitEnv } from "../../resources.js";
 import { denied, markMutated, type TransformResult } from "../../transform-result.js";
 
-/** CODER_INNER_HOSTNAME: the pod's hostname, else its name (a fieldRef: with generateName it is unknown yet). */
-function hostnameEnv(hostname: string | undefined): V1EnvVar {
-  if (hostname) return { name: ENV.innerHostname, value: hostname };
-  return {
-    name: ENV.innerHostname,
-    valueFrom: { fieldRef: { apiVersion: "v1", fieldPath: "metadata.name" } },
-  };
+/**
+ * Service links: the kubelet names them after the namespace's Services, unknown here, and
+ * CODER_INNER_ENVS can only copy names by prefix. Rather than copy names nobody chose into the
+ * CVM, the pod gets none; Services are found through DNS.
+ */
+function disableServiceLinks(spec: V1PodSpec, findings: Findings): void {
+  if (spec.enableServiceLinks === false) return;
+  spec.enableServiceLinks = false;
+  findings.warnings.push(
+    `spec.enableServiceLinks: set to false; Service variables (<NAME>_SERVICE_HOST, <NAME>_PORT, ...) cannot be ` +
+      `carried into the CVM: reach Services by DNS name (<service>.<namespace>.svc)`,
+  );
 }
 
 /** The supervisor: fixed fields, plus what the kubelet must still do for the user's container. */
@@ -44,6 +53,7 @@ function supervisor(
   env: V1EnvVar[],
   mounts: V1Container["volumeMounts"],
   config: Config,
+  envFrom: V1Container["envFrom"],
 ): V1Container {
   const c: V1Container = {
     name: SUPERVISOR_NAME,
@@ -51,11 +61,12 @@ function supervisor(
     command: [...ENVBOX_COMMAND],
     env,
   };
-  if (app.envFrom) c.envFrom = app.envFrom;
+  if (envFrom) c.envFrom = envFrom;
   if (app.resources) c.resources = app.resources;
   c.volumeMounts = mounts;
   if (app.ports) c.ports = app.ports;
-  if (app.lifecycle) c.lifecycle = app.lifecycle;
+  const lifecycle = supervisorLifecycle(app);
+  if (lifecycle) c.lifecycle = lifecycle;
   // The apiserver's defaults, spelt out so a re-invocation sees exactly what we produced.
   c.terminationMessagePath = "/dev/termination-log";
   c.terminationMessagePolicy = "File";
@@ -80,45 +91,51 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   const path = `spec.containers[${index}]`;
   rejectContainerFields(app, path, findings);
   checkResources(app.resources, path, findings);
-  const username = innerUsername(app, path, spec.securityContext, findings);
+  const annotations = pod.metadata?.annotations;
+  const username = innerUsername(app, path, spec.securityContext, annotations, findings);
   const env = encodeEnv(app, path, findings);
-  const argv = encodeArgv(app, path, env.renamed, findings);
-  argvWarnings(app, path, env.renamed, findings);
-  const mounts = encodeMounts(app.volumeMounts ?? [], path, findings);
+  const argv = encodeArgv(app, path, env, findings);
+  argvWarnings(app, path, findings);
+  const mounts = encodeMounts(app.volumeMounts ?? [], path, findings, spec.volumes);
+  const stateVolume = dockerStateVolume(pod, findings);
+  const caConfigMap = extraCaConfigMap(annotations, findings);
   const userSecrets = spec.imagePullSecrets ?? [];
   const header: V1EnvVar[] = [
     { name: ENV.innerImage, value: escapeLiteral(app.image ?? "") },
     { name: ENV.innerUsername, value: username },
     ...(app.workingDir ? [{ name: ENV.innerWorkDir, value: escapeLiteral(app.workingDir) }] : []),
-    hostnameEnv(spec.hostname),
+    hostnameEnv(pod, findings),
     ...limitEnv(app.resources, path, findings),
-    ...pullSecretEnv(userSecrets, "spec.imagePullSecrets", findings),
+    ...pullSecretEnv(userSecrets, annotations, "spec.imagePullSecrets", findings),
+    ...featureEnv(annotations, config, findings),
+    ...(caConfigMap ? [{ name: ENV.extraCertsPath, value: EXTRA_CA_PATH }] : []),
     ...(mounts.value === undefined ? [] : [{ name: ENV.mounts, value: mounts.value }]),
-    { name: ENV.innerEnvs, value: innerEnvsValue(env, argv.length > 0) },
+    { name: ENV.innerEnvs, value: innerEnvsValue(env, argv.length) },
   ];
-  const script: V1EnvVar[] = [];
-  if (argv.length > 0) {
-    script.push({ name: ENV.bootstrapScript, value: bootstrapScript(env.renamed, argv.length) });
-    checkEnvStringSize(ENV.bootstrapScript, script[0]!.value!, `${path}.command`, findings);
-  }
+  const script = bootstrapScript(env.envFrom?.length ?? 0, argv.length);
+  const allEnv = header.concat(env.env, argv, [{ name: ENV.bootstrapScript, value: script }]); // concat, not spread: 1,700 entries for the 100 KB pod
+  checkEnvStringSize(ENV.bootstrapScript, script, `${path}.command`, findings);
+  checkEnvTotal(allEnv, path, findings);
   if (findings.reasons.length > 0) return denied(findings);
 
   spec.containers = spec.containers.with(
     index,
     supervisor(
       app,
-      header.concat(env.env, argv, script), // concat, not spread: 1,700 entries for the 100 KB pod
-      [...mounts.supervisorMounts, ...injectedMounts()],
+      allEnv,
+      [...mounts.supervisorMounts, ...injectedMounts(stateVolume, caConfigMap !== undefined)],
       config,
+      env.envFrom,
     ),
   );
   // In front: volumes a later webhook appends (Istio) then stay behind the user's.
-  spec.volumes = [...injectedVolumes(config), ...(spec.volumes ?? [])];
+  spec.volumes = [...injectedVolumes(config, stateVolume, caConfigMap), ...(spec.volumes ?? [])];
+  disableServiceLinks(spec, findings);
   const secrets = withSupervisorSecrets(userSecrets, config);
   if (secrets.length > 0) spec.imagePullSecrets = secrets;
   // The pod-level user would apply to the supervisor, which must run as root: it went into CODER_INNER_USERNAME.
   if (spec.securityContext) {
-    const { runAsUser: _user, runAsNonRoot: _nonRoot, ...rest } = spec.securityContext;
+    const { runAsUser: _user, runAsNonRoot: _nonRoot, runAsGroup: _group, ...rest } = spec.securityContext;
     spec.securityContext = rest;
   }
   // envbox waits up to 90 s for the bootstrap process on SIGTERM.

@@ -8,6 +8,7 @@ import type { Config } from "../../../../config/config.js";
 import { isMeshContainer } from "../../../cvm-pod.js";
 import { addEligibilityAffinity, removeEligibilityAffinity } from "../../../nodes/affinity.js";
 import { newFindings, type Findings } from "../../findings.js";
+import { ENVBOX_ANNOTATIONS } from "../../names.js";
 import { denied, markMutated, unmarkMutated, type TransformResult } from "../../transform-result.js";
 
 export const CRIO_USERNS_ANNOTATION = "io.kubernetes.cri-o.userns-mode";
@@ -60,6 +61,13 @@ export function transformRuntimeClass(input: V1Pod, config: Config): TransformRe
     return denied({ reasons: ["spec.containers: required"], warnings: [] });
   rejectRuntimeClassFields(pod, config, findings);
   if (findings.reasons.length > 0) return denied(findings);
+  for (const annotation of ENVBOX_ANNOTATIONS) {
+    if (pod.metadata?.annotations?.[annotation] !== undefined) {
+      findings.warnings.push(
+        `metadata.annotations["${annotation}"]: only the envbox form reads it; it does nothing here`,
+      );
+    }
+  }
   spec.runtimeClassName = config.runtimeClass.name;
   if (config.runtimeClass.userNamespaces === "hostUsers") {
     spec.hostUsers = false;

@@ -1,6 +1,6 @@
 // Pod Security Standards, level `baseline`, as Pod Security admission checks them
-// (k8s.io/pod-security-admission/policy, check_*.go; src/policies/access/README.md lists the
-// controls and their versions). Pure: pod metadata + spec and a Kubernetes minor version in, the
+// (k8s.io/pod-security-admission/policy, check_*.go; docs/access.md lists the controls and
+// their versions). Pure: pod metadata + spec and a Kubernetes minor version in, the
 // violated controls out, each with Pod Security's own reason and detail so a denial reads as Pod
 // Security's would. Which parts of a pod are judged (exemptions, updates) is the caller's business.
 
@@ -11,7 +11,9 @@ import type {
   V1Probe,
   V1LifecycleHandler,
 } from "@kubernetes/client-node";
-import { NEWEST_BASELINE_MINOR } from "../../config/baseline-version.js";
+
+/** The newest Kubernetes minor version whose baseline this module knows (1.35). */
+export const NEWEST_BASELINE_MINOR = 35;
 
 export interface Violation {
   /** Pod Security's forbidden reason, e.g. "host namespaces". */

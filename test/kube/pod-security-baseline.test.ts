@@ -4,12 +4,13 @@
 
 import type { V1Container, V1PodSpec } from "@kubernetes/client-node";
 import { describe, expect, it } from "vitest";
-import { baselineMinor, NEWEST_BASELINE_MINOR } from "../../../src/config/baseline-version.js";
+import { baselineMinor } from "../../src/config/baseline-version.js";
 import {
   baselineViolations,
   describeViolations,
+  NEWEST_BASELINE_MINOR,
   type PodParts,
-} from "../../../src/policies/access/baseline.js";
+} from "../../src/kube/pod-security-baseline.js";
 
 function pod(spec: Partial<V1PodSpec>, annotations?: Record<string, string>): PodParts {
   return { metadata: { annotations }, spec: { containers: [{ name: "main", image: "app:1" }], ...spec } };

@@ -1,0 +1,138 @@
+// The envbox form read back the way envbox and the kubelet read it (test/support/envbox-reader.ts):
+// every golden case and generated pods the webhook allows must start in envbox and give the user's
+// command what the original pod gave it, or the decision must warn about each difference.
+
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import type { V1Pod } from "@kubernetes/client-node";
+import fc from "fast-check";
+import { parse } from "yaml";
+import { describe, expect, it } from "vitest";
+import type { Config } from "../../../src/config/config.js";
+import { readEnvbox, unwarned, type Finding } from "../../support/envbox-reader.js";
+import { validPod } from "../../fuzz/valid-pod.js";
+import { asCvmPod, configWith, mutate, OPTED_IN } from "./support.js";
+
+const ROOT = fileURLToPath(new URL("../../fixtures/cvm-golden/", import.meta.url));
+const read = (dir: string, file: string): unknown =>
+  existsSync(`${ROOT}${dir}/${file}`) ? parse(readFileSync(`${ROOT}${dir}/${file}`, "utf8")) : undefined;
+
+/** The findings no warning covers, for a pod the webhook allows in the envbox form; undefined otherwise. */
+function uncovered(input: V1Pod, config: Config): Finding[] | undefined {
+  const decision = mutate(input, config);
+  if (!decision.allowed || !decision.mutated || config.form !== "envbox") return undefined;
+  const index = decision.mutated.spec!.containers.findIndex((c) => c.name === "cvm-supervisor");
+  return unwarned(readEnvbox(input, decision.mutated, index), decision.warnings);
+}
+
+const goldens = readdirSync(ROOT, { withFileTypes: true })
+  .filter((d) => d.isDirectory())
+  .map((d) => d.name)
+  .sort();
+
+describe("envbox reads every golden supervisor as the user meant it", () => {
+  it.each(goldens)("%s", (name) => {
+    const config = configWith((read(name, "config.yaml") ?? {}) as object);
+    const found = uncovered(read(name, "input.yaml") as V1Pod, config);
+    expect(found ?? []).toEqual([]);
+  });
+});
+
+/** What valid-pod.ts does not generate: envFrom sources with and without prefix, names over 63 characters. */
+const extras = fc.record({
+  envFrom: fc.array(
+    fc.oneof(
+      fc.record({ configMapRef: fc.record({ name: fc.constantFrom("settings", "flags") }) }),
+      fc.record({
+        secretRef: fc.record({ name: fc.constantFrom("db") }),
+        prefix: fc.constantFrom("DB_", ""),
+      }),
+    ),
+    { maxLength: 2 },
+  ),
+  longName: fc.boolean(),
+});
+
+describe("envbox reads generated pods as the user meant them", () => {
+  it("every allowed generated pod starts and keeps its settings or warns", () => {
+    let allowed = 0;
+    fc.assert(
+      fc.property(validPod, extras, (pod, extra) => {
+        // One app container in the opted-in namespace: the shapes the webhook may allow.
+        const one = { ...pod, metadata: { ...pod.metadata, namespace: OPTED_IN } } as V1Pod;
+        if (extra.longName) one.metadata!.name = `${one.metadata!.name}-${"x".repeat(70)}`;
+        const app = { ...one.spec!.containers[0]! };
+        if (extra.envFrom.length > 0) app.envFrom = extra.envFrom;
+        one.spec = { ...one.spec!, containers: [app] };
+        const found = uncovered(asCvmPod(one), configWith());
+        if (found) allowed++;
+        expect(found ?? []).toEqual([]);
+      }),
+      // Each allowed pod runs its bootstrap in a real shell: fewer runs than the pure properties.
+      { numRuns: 40 },
+    );
+    // The property says nothing if the webhook refused everything.
+    expect(allowed).toBeGreaterThan(10);
+  }, 120_000);
+});
+
+describe("the reader itself fails on what envbox refuses", () => {
+  const pod: V1Pod = {
+    metadata: { name: "dev" },
+    spec: {
+      containers: [
+        {
+          name: "dev",
+          image: "ubuntu:24.04",
+          command: ["sleep", "$(N)"],
+          env: [{ name: "N", value: "5" }],
+          resources: { limits: { cpu: "2", memory: "1Gi" } },
+          volumeMounts: [{ name: "cfg", mountPath: "/etc/app" }],
+        },
+      ],
+      volumes: [{ name: "cfg", configMap: { name: "app" } }],
+    },
+  };
+  const emitted = (): V1Pod => {
+    const decision = mutate(asCvmPod(pod), configWith());
+    if (!decision.allowed || !decision.mutated) throw new Error("the base pod must be allowed");
+    return decision.mutated;
+  };
+  const setEnv = (out: V1Pod, name: string, value: string) => {
+    const env = out.spec!.containers[0]!.env!;
+    const entry = env.find((e) => e.name === name);
+    if (entry) {
+      entry.value = value;
+      delete entry.valueFrom;
+    } else env.push({ name, value });
+  };
+  const fatal = (out: V1Pod) =>
+    readEnvbox(pod, out, 0)
+      .filter((f) => f.fatal)
+      .map((f) => f.about);
+
+  it("reads the emitted pod without findings", () => {
+    expect(readEnvbox(pod, emitted(), 0).filter((f) => f.about !== "enableServiceLinks")).toEqual([]);
+  });
+
+  it.each([
+    ["a configMap without :ro", "CODER_MOUNTS", "/var/lib/cvm/mounts/00:/etc/app", "CODER_MOUNTS"],
+    ["a malformed mount", "CODER_MOUNTS", "/a:/b:ro:x", "CODER_MOUNTS"],
+    ["a source the supervisor lacks", "CODER_MOUNTS", "/nowhere:/etc/app:ro", "CODER_MOUNTS"],
+    ["fractional CPUs", "CODER_CPUS", "1.5", "resources.limits.cpu"],
+    ["memory beyond int64", "CODER_MEMORY", "99999999999999999999", "resources.limits.memory"],
+    ["a 64-character hostname", "CODER_INNER_HOSTNAME", "h".repeat(64), "hostname"],
+    ["an empty user", "CODER_INNER_USERNAME", "", "securityContext.runAsUser"],
+    ["a failing bootstrap", "CODER_BOOTSTRAP_SCRIPT", "exit 3", "CODER_BOOTSTRAP_SCRIPT"],
+  ])("%s", (_, name, value, about) => {
+    const out = emitted();
+    setEnv(out, name, value);
+    expect(fatal(out)).toContain(about);
+  });
+
+  it("finds a variable the user's command loses", () => {
+    const out = emitted();
+    setEnv(out, "CODER_INNER_ENVS", "KUBERNETES_*,CVM_ARGV_*");
+    expect(readEnvbox(pod, out, 0).map((f) => f.text)).toContain("N is missing");
+  });
+});
