@@ -85,11 +85,14 @@ function checkInitContainer(c: V1Container, path: string, findings: Findings): v
   }
   // The newest baseline: the validating webhook holds the pod to access.baselineVersion as well.
   const violations = baselineViolations({ spec: { containers: [], initContainers: [c] } });
-  if (violations.length > 0) {
+  const needs =
+    violations.length > 0 ? [`violates Pod Security baseline: ${describeViolations(violations)}`] : [];
+  for (const mount of c.volumeMounts ?? [])
+    if (mount.name.startsWith(RESERVED_VOLUME_PREFIX)) needs.push(`mounts the reserved volume ${mount.name}`);
+  if (needs.length > 0) {
     findings.reasons.push(
-      `${where}: violates Pod Security baseline: ${describeViolations(violations)}; an init container of a CVM pod ` +
-        `runs outside the CVM and may need nothing of the node: drop these settings or do the work in the app ` +
-        `container's command inside the CVM`,
+      `${where}: ${needs.join(", ")}; an init container of a CVM pod runs outside the CVM and may need nothing of ` +
+        `the node: drop these settings or do the work in the app container's command inside the CVM`,
     );
     return;
   }

@@ -38,7 +38,10 @@ describe("CVM form registry", () => {
       if (!result.allowed) continue;
       const derived = formOf(config).derive(result.pod, config);
       expect(derived.reasons).toEqual([]);
-      expect(transformPod(derived.pod!, config)).toEqual(result);
+      // The same pod again; warnings may differ (a setting the form turns off, such as service
+      // links, is off already in the derived pod and so draws no warning the second time).
+      const again = transformPod(derived.pod!, config);
+      expect(again.allowed && again.pod).toEqual(result.pod);
     }
   });
 });

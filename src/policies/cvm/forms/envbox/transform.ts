@@ -3,7 +3,7 @@
 // container needs travels in the supervisor's env, in a fixed order:
 //   CODER_* header (image, user, work dir, hostname, limits, pull secret, docker config, mounts, inner envs)
 //   the user's env (as CVM_ENV_<NAME>)  CVM_ARGV_<k>  CODER_BOOTSTRAP_SCRIPT
-// derive-envbox.ts reads the same layout back.
+// derive.ts (beside this file) reads the same layout back.
 
 import type { V1Container, V1EnvVar, V1Pod, V1PodSpec } from "@kubernetes/client-node";
 import type { Config } from "../../../../config/config.js";
