@@ -3,7 +3,8 @@
 // webhook admission plugins calling it over the Service with the caBundle the leader wrote. Each
 // flow is driven with @kubernetes/client-node the way a user or a kubelet would: CVM pods stored
 // in the envbox form, nodes labelled by kernel, bindings and exec refused, denial Events stored,
-// Pod Security baseline held for every pod of an opted-in namespace (docs/access.md).
+// Pod Security baseline held for every pod of an opted-in namespace (docs/access.md), and a
+// replica's SIGTERM drain (README.md, The HTTP interface).
 // The tests share one cluster and run in order (a later one uses the nodes and pods of earlier ones).
 
 import { Writable } from "node:stream";
@@ -26,6 +27,8 @@ import { until } from "./until.js";
 if (kubeMiniSkipReason) console.info(`kube-mini end-to-end tests SKIPPED: ${kubeMiniSkipReason}`);
 
 const WORKSPACES = "workspaces";
+/** server.drainDelaySeconds of the replica (the chart's 5 s, with room for a loaded machine). */
+const DRAIN_DELAY_S = 8;
 const SUPERVISOR_IMAGE =
   "ghcr.io/coder/envbox:0.6.7@sha256:93b212e287abeef70a854574dbd0f08df3ad65224f0632d1d5a3f1c0dc87f897";
 
@@ -69,7 +72,7 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
   beforeAll(async () => {
     cluster = await E2eCluster.start();
     core = cluster.core;
-    replica = await cluster.startReplica();
+    replica = await cluster.startReplica({ CVM_ADMISSION_SERVER_DRAIN_DELAY_SECONDS: String(DRAIN_DELAY_S) });
     cluster.route(replica);
     await core.createNamespace({
       body: { metadata: { name: WORKSPACES, labels: { "cvm.dev/enabled": "true" } } },
@@ -453,4 +456,43 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
         throw new Error(`events: ${events.items.map((e) => e.message).join("; ")}`);
     });
   });
+
+  it("a replica sent SIGTERM keeps answering through the apiserver for its drain delay while /readyz is 503, then exits 0", async () => {
+    // The last test: it stops the file's only replica. The Service keeps routing to it, as kube-proxy
+    // does until the endpoint's removal reaches it (what the drain delay is for).
+    const signalled = Date.now();
+    let exitedAt: number | undefined;
+    const stopping = cluster.stopReplica(replica, "SIGTERM").then((code) => {
+      exitedAt = Date.now();
+      return code;
+    });
+    await until("readyz 503", async () => expect((await replica.probe("/readyz")).status).toBe(503), 5_000);
+
+    const mutated = await core.createNamespacedPod({
+      namespace: WORKSPACES,
+      body: cvmPod("drain"),
+      dryRun: "All",
+    });
+    expect(mutated.spec?.containers[0]?.name).toBe("cvm-supervisor");
+    const placement = await refused(
+      core.createNamespacedPod({
+        namespace: WORKSPACES,
+        body: cvmPod("drain", { nodeName: "node-old" }),
+        dryRun: "All",
+      }),
+    );
+    expect(placement).toMatchObject({ code: 403, message: expect.stringMatching(/node-old.*4\.14/) });
+    expect((await replica.probe("/readyz")).status).toBe(503);
+    expect(exitedAt).toBeUndefined();
+
+    expect(await stopping).toBe(0);
+    expect(exitedAt! - signalled).toBeGreaterThanOrEqual(DRAIN_DELAY_S * 1000);
+    const shutdown = replica.logs().find((line) => line.msg?.startsWith("shutting down"));
+    expect(shutdown?.["drainDelaySeconds"]).toBe(DRAIN_DELAY_S);
+    // With no replica left behind the Service, the apiserver fails closed (failurePolicy: Fail).
+    const closed = await refused(
+      core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("after-drain") }),
+    );
+    expect(closed.message).toContain('failed calling webhook "pods.mutate.cvm.dev"');
+  }, 60_000);
 });
