@@ -2,11 +2,19 @@
 // hold it, the built server in live mode with the chart's configuration, and kube-apiserver's own
 // webhook admission plugins calling it over the Service with the caBundle the leader wrote. Each
 // flow is driven with @kubernetes/client-node the way a user or a kubelet would: CVM pods stored
-// in the envbox form, nodes labelled by kernel, bindings and exec refused, denial Events stored.
+// in the envbox form, nodes labelled by kernel, bindings and exec refused, denial Events stored,
+// Pod Security baseline held for every pod of an opted-in namespace (docs/access.md), and a
+// replica's SIGTERM drain (README.md, The HTTP interface).
 // The tests share one cluster and run in order (a later one uses the nodes and pods of earlier ones).
 
 import { Writable } from "node:stream";
-import { AdmissionregistrationV1Api, CoreV1Api, Exec, type V1Pod } from "@kubernetes/client-node";
+import {
+  AdmissionregistrationV1Api,
+  CoreV1Api,
+  Exec,
+  type V1Container,
+  type V1Pod,
+} from "@kubernetes/client-node";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { KubeApiError, KubeClient } from "../../src/cluster/live/kube-client.js";
 import { schemaErrors } from "../support/k8s-schema.js";
@@ -19,6 +27,8 @@ import { until } from "./until.js";
 if (kubeMiniSkipReason) console.info(`kube-mini end-to-end tests SKIPPED: ${kubeMiniSkipReason}`);
 
 const WORKSPACES = "workspaces";
+/** server.drainDelaySeconds of the replica (the chart's 5 s, with room for a loaded machine). */
+const DRAIN_DELAY_S = 8;
 const SUPERVISOR_IMAGE =
   "ghcr.io/coder/envbox:0.6.7@sha256:93b212e287abeef70a854574dbd0f08df3ad65224f0632d1d5a3f1c0dc87f897";
 
@@ -26,6 +36,15 @@ function cvmPod(name: string, extra: Partial<V1Pod["spec"]> = {}): V1Pod {
   return {
     metadata: { name, labels: { "cvm.dev/enabled": "true" } },
     spec: { containers: [{ name: "dev", image: "ubuntu:24.04", command: ["sleep", "infinity"] }], ...extra },
+  };
+}
+
+/** A pod without the CVM label: in an opted-in namespace it meets Pod Security baseline or is refused. */
+function ordinaryPod(name: string, ...containers: Partial<V1Container>[]): V1Pod {
+  const app = { name: "app", image: "nginx:1.27" };
+  return {
+    metadata: { name },
+    spec: { containers: (containers.length > 0 ? containers : [{}]).map((c) => ({ ...app, ...c })) },
   };
 }
 
@@ -53,7 +72,7 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
   beforeAll(async () => {
     cluster = await E2eCluster.start();
     core = cluster.core;
-    replica = await cluster.startReplica();
+    replica = await cluster.startReplica({ CVM_ADMISSION_SERVER_DRAIN_DELAY_SECONDS: String(DRAIN_DELAY_S) });
     cluster.route(replica);
     await core.createNamespace({
       body: { metadata: { name: WORKSPACES, labels: { "cvm.dev/enabled": "true" } } },
@@ -289,6 +308,117 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
     expect(stored.spec?.ephemeralContainers ?? []).toEqual([]);
   });
 
+  it("refuses an ordinary pod past Pod Security baseline in an opted-in namespace, naming each control", async () => {
+    const answer = await refused(
+      core.createNamespacedPod({
+        namespace: WORKSPACES,
+        body: ordinaryPod("host-port", {
+          ports: [{ containerPort: 80, hostPort: 8080 }],
+          securityContext: { seccompProfile: { type: "Unconfined" } },
+        }),
+      }),
+    );
+    expect(answer).toMatchObject({
+      code: 403,
+      message: expect.stringContaining('admission webhook "pods.validate.cvm.dev" denied the request'),
+    });
+    expect(answer.message).toContain('violates PodSecurity "baseline:v1.');
+    expect(answer.message).toContain('hostPort (container "app" uses hostPort 8080)');
+    expect(answer.message).toContain(
+      'seccompProfile (container "app" must not set securityContext.seccompProfile.type to "Unconfined")',
+    );
+    // The same pod within baseline is an ordinary pod like any other (the ephemeral test uses it).
+    const stored = await core.createNamespacedPod({ namespace: WORKSPACES, body: ordinaryPod("plain") });
+    expect(stored.spec?.containers.map((c) => c.name)).toEqual(["app"]);
+  });
+
+  it("refuses a container named istio-proxy that is not Istio's (image, NET_ADMIN); Istio's own passes", async () => {
+    const proxy = (image: string) =>
+      ordinaryPod(
+        "meshed",
+        {},
+        { name: "istio-proxy", image, securityContext: { capabilities: { add: ["NET_ADMIN"] } } },
+      );
+    const answer = await refused(
+      core.createNamespacedPod({
+        namespace: WORKSPACES,
+        body: proxy("attacker.example/istio/proxyv2:1.27.0"),
+      }),
+    );
+    expect(answer).toMatchObject({ code: 403, message: expect.stringContaining("pods.validate.cvm.dev") });
+    expect(answer.message).toContain(
+      'non-default capabilities (container "istio-proxy" must not include "NET_ADMIN" in securityContext.capabilities.add)',
+    );
+    expect(answer.message).toContain("not from istio.proxyImageRepositories");
+    // The injector's shape from Istio's hub keeps NET_ADMIN (a dry run: the webhook is still called).
+    const istio = await core.createNamespacedPod({
+      namespace: WORKSPACES,
+      body: proxy("docker.io/istio/proxyv2:1.27.0"),
+      dryRun: "All",
+    });
+    expect(istio.spec?.containers[1]?.securityContext?.capabilities?.add).toEqual(["NET_ADMIN"]);
+  });
+
+  it("refuses a privileged ephemeral container on an ordinary pod, naming the control; a baseline one is added", async () => {
+    const ref = { name: "plain", namespace: WORKSPACES };
+    const debug = (securityContext: V1Container["securityContext"]) =>
+      core.patchNamespacedPodEphemeralcontainers({
+        ...ref,
+        body: [
+          {
+            op: "add",
+            path: "/spec/ephemeralContainers",
+            value: [{ name: "debugger", image: "busybox:1.36", targetContainerName: "app", securityContext }],
+          },
+        ],
+      });
+    const answer = await refused(debug({ privileged: true }));
+    expect(answer).toMatchObject({
+      code: 403,
+      message: expect.stringContaining('admission webhook "pods.validate.cvm.dev" denied the request'),
+    });
+    expect(answer.message).toContain(
+      `adding ephemeral container debugger (kubectl debug) to pod ${WORKSPACES}/plain`,
+    );
+    expect(answer.message).toContain(
+      'privileged (container "debugger" must not set securityContext.privileged=true)',
+    );
+    expect((await core.readNamespacedPod(ref)).spec?.ephemeralContainers ?? []).toEqual([]);
+
+    const added = await debug({ allowPrivilegeEscalation: false });
+    expect(added.spec?.ephemeralContainers?.map((c) => c.name)).toEqual(["debugger"]);
+  });
+
+  it("refuses a binding carrying a cvm.dev/* annotation (the apiserver would copy it onto the pod); one without binds", async () => {
+    const stored = await core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("cvm-annotated") });
+    const mutated = stored.metadata?.annotations?.["cvm.dev/mutated"];
+    expect(mutated).toBeTruthy();
+    const binding = (annotations: Record<string, string>) => ({
+      name: "cvm-annotated",
+      namespace: WORKSPACES,
+      body: {
+        metadata: { name: "cvm-annotated", annotations },
+        target: { apiVersion: "v1", kind: "Node", name: "node-new" },
+      },
+    });
+    const answer = await refused(
+      core.createNamespacedPodBinding(binding({ "cvm.dev/mutated": "forged", "example.com/by": "e2e" })),
+    );
+    expect(answer).toMatchObject({
+      code: 403,
+      message: expect.stringContaining('admission webhook "pods.validate.cvm.dev" denied the request'),
+    });
+    expect(answer.message).toContain(
+      `binding of pod ${WORKSPACES}/cvm-annotated refused: it carries annotation "cvm.dev/mutated"`,
+    );
+
+    await core.createNamespacedPodBinding(binding({ "example.com/by": "e2e" }));
+    const bound = await core.readNamespacedPod({ name: "cvm-annotated", namespace: WORKSPACES });
+    expect(bound.spec?.nodeName).toBe("node-new");
+    expect(bound.metadata?.annotations?.["example.com/by"]).toBe("e2e"); // copied, as kube-apiserver does
+    expect(bound.metadata?.annotations?.["cvm.dev/mutated"]).toBe(mutated);
+  });
+
   it("refuses exec into the CVM pod's supervisor through CONNECT admission, and records it", async () => {
     // client-node's Exec (a WebSocket, as kubectl's) sees the 403 before any upgrade...
     const exec = new Exec(cluster.kubeConfig);
@@ -326,4 +456,43 @@ describe.skipIf(kubeMiniSkipReason !== undefined)("through kube-mini: admission"
         throw new Error(`events: ${events.items.map((e) => e.message).join("; ")}`);
     });
   });
+
+  it("a replica sent SIGTERM keeps answering through the apiserver for its drain delay while /readyz is 503, then exits 0", async () => {
+    // The last test: it stops the file's only replica. The Service keeps routing to it, as kube-proxy
+    // does until the endpoint's removal reaches it (what the drain delay is for).
+    const signalled = Date.now();
+    let exitedAt: number | undefined;
+    const stopping = cluster.stopReplica(replica, "SIGTERM").then((code) => {
+      exitedAt = Date.now();
+      return code;
+    });
+    await until("readyz 503", async () => expect((await replica.probe("/readyz")).status).toBe(503), 5_000);
+
+    const mutated = await core.createNamespacedPod({
+      namespace: WORKSPACES,
+      body: cvmPod("drain"),
+      dryRun: "All",
+    });
+    expect(mutated.spec?.containers[0]?.name).toBe("cvm-supervisor");
+    const placement = await refused(
+      core.createNamespacedPod({
+        namespace: WORKSPACES,
+        body: cvmPod("drain", { nodeName: "node-old" }),
+        dryRun: "All",
+      }),
+    );
+    expect(placement).toMatchObject({ code: 403, message: expect.stringMatching(/node-old.*4\.14/) });
+    expect((await replica.probe("/readyz")).status).toBe(503);
+    expect(exitedAt).toBeUndefined();
+
+    expect(await stopping).toBe(0);
+    expect(exitedAt! - signalled).toBeGreaterThanOrEqual(DRAIN_DELAY_S * 1000);
+    const shutdown = replica.logs().find((line) => line.msg?.startsWith("shutting down"));
+    expect(shutdown?.["drainDelaySeconds"]).toBe(DRAIN_DELAY_S);
+    // With no replica left behind the Service, the apiserver fails closed (failurePolicy: Fail).
+    const closed = await refused(
+      core.createNamespacedPod({ namespace: WORKSPACES, body: cvmPod("after-drain") }),
+    );
+    expect(closed.message).toContain('failed calling webhook "pods.mutate.cvm.dev"');
+  }, 60_000);
 });
