@@ -22,6 +22,7 @@ import {
 } from "../telemetry/admission-metrics.js";
 import type { Logger } from "../telemetry/logger.js";
 import { countObservations } from "../telemetry/policy-metrics.js";
+import { MAX_OBJECT_NESTING, nestsDeeperThan } from "../kube/nesting.js";
 import { podShapeProblem } from "../kube/pod-shape.js";
 import { requestFieldProblem } from "../kube/request-fields.js";
 import { denialMessage, toResponse, toReview } from "./response.js";
@@ -59,9 +60,19 @@ function decide(webhook: Webhook, ctx: PolicyContext): Decision | Promise<Decisi
 
 /**
  * The decided answer when a policy throws: a bug of ours (the Pod schema check runs first, and the
- * patch walks only what the policies changed), answered 500, counted and logged as an error.
+ * patch walks only what the policies changed), answered 500, counted and logged as an error; but
+ * a forged object too deep to serialise is the input's fault, answered 400.
  */
-function failed(webhook: Webhook, err: unknown, uid: string, logger: Logger): Decision {
+function failed(webhook: Webhook, err: unknown, request: AdmissionRequest, logger: Logger): Decision {
+  // A stack overflow on an object nested deeper than the apiserver ever sends is the input's fault.
+  if (err instanceof RangeError) {
+    const deep = (["object", "oldObject"] as const).find((field) =>
+      nestsDeeperThan(request[field], MAX_OBJECT_NESTING),
+    );
+    if (deep !== undefined)
+      return deny([`request.${deep} nests deeper than ${MAX_OBJECT_NESTING} levels; no Kubernetes object does`], [], 400); // prettier-ignore
+  }
+  const { uid } = request;
   policyErrors.inc({ webhook });
   logger.error({ err, uid, webhook }, "policy failed; answering allowed=false (500)");
   return deny([`internal error in cvm-admission ${webhook}: ${(err as Error).message}`], [], 500);
@@ -119,12 +130,12 @@ export function admit(
   try {
     decided = decide(webhook, { request, view: deps.view, config: deps.config });
   } catch (err) {
-    decided = failed(webhook, err, request.uid, deps.logger);
+    decided = failed(webhook, err, request, deps.logger);
   }
   if (!(decided instanceof Promise)) return finish(webhook, review, deps, started, decided);
   return decided.then(
     (decision) => finish(webhook, review, deps, started, decision),
-    (err: unknown) => finish(webhook, review, deps, started, failed(webhook, err, request.uid, deps.logger)),
+    (err: unknown) => finish(webhook, review, deps, started, failed(webhook, err, request, deps.logger)),
   );
 }
 
@@ -143,7 +154,7 @@ function finish(
     // A bug in making the patch is answered like a bug in a policy.
     response = toResponse(request.uid, decision, request.object);
   } catch (err) {
-    decision = failed(webhook, err, request.uid, deps.logger);
+    decision = failed(webhook, err, request, deps.logger);
     response = toResponse(request.uid, decision, request.object); // a denial carries no patch
   } finally {
     admissionEnded();

@@ -1,10 +1,12 @@
 // admit() answers at once when the policies decide without I/O (nearly every review), and with a
 // promise only when a validator must read the cluster. Real admission layer and cluster view.
 
+import { readFileSync } from "node:fs";
 import { expect, it } from "vitest";
 import { admit } from "../../src/admission/dispatch.js";
 import { checkReview } from "../../src/admission/review.js";
 import { defaultConfig } from "../../src/config/load.js";
+import { MAX_OBJECT_NESTING, nestsDeeperThan } from "../../src/kube/nesting.js";
 import { silentLogger } from "../../src/telemetry/logger.js";
 import { exampleClusterView, exampleCvmPodBinding } from "../support/example-view.js";
 import { reviewOf } from "../support/server.js";
@@ -30,4 +32,31 @@ it("answers a binding to a node it must look up with a promise of the decided re
   const review = admit("validate", bindingTo("node-not-cached"), deps);
   expect(review).toBeInstanceOf(Promise);
   expect(await review).toMatchObject({ response: { uid: "bind-node-not-cached", allowed: false } });
+});
+
+it("answers a CVM pod whose env nests deeper than any Kubernetes object with a decided 400, not a 500", () => {
+  // Found by the hostile-body fuzz: the patch carrying such a value cannot be serialised.
+  const review = JSON.parse(
+    readFileSync(new URL("../../examples/review-cvm-pod.json", import.meta.url), "utf8"),
+  );
+  let deep: unknown = 1;
+  for (let i = 0; i < 20_000; i++) deep = { a: deep };
+  review.request.object.spec.containers[0].env = [{ name: "DEEP", valueFrom: deep }];
+  const checked = checkReview(review);
+  if (!checked.ok) throw new Error(checked.error);
+  const answer = admit("mutate", checked, deps);
+  expect(answer).toMatchObject({
+    response: {
+      allowed: false,
+      status: { code: 400, message: expect.stringMatching(/request\.object nests deeper than 1000 levels/) },
+    },
+  });
+});
+
+it("counts nesting without recursion, objects and arrays alike", () => {
+  let deep: unknown = "leaf";
+  for (let i = 0; i < 100_000; i++) deep = i % 2 ? [deep] : { a: deep };
+  expect(nestsDeeperThan(deep, MAX_OBJECT_NESTING)).toBe(true);
+  expect(nestsDeeperThan({ a: [{ b: 1 }] }, 3)).toBe(false);
+  expect(nestsDeeperThan({ a: [{ b: {} }] }, 3)).toBe(true);
 });
