@@ -64,7 +64,7 @@ describe("resizeChanges, envbox form", () => {
     ]);
   });
 
-  it("keeps every other container's resources", () => {
+  it("keeps the resources of the user's other containers", () => {
     const withHelper = structuredClone(pod);
     withHelper.spec!.containers.push({
       name: "helper",
@@ -73,9 +73,6 @@ describe("resizeChanges, envbox form", () => {
     });
     expect(resizeChanges(withHelper, resized(withHelper, "helper", MORE))).toEqual([
       "container helper cannot be resized: only cvm-supervisor, which carries your container's resources, may be resized",
-    ]);
-    expect(resizeChanges(pod, resized(pod, "istio-proxy", PROXY))).toEqual([
-      "container istio-proxy cannot be resized: it belongs to the Istio mesh",
     ]);
   });
 });
@@ -86,10 +83,11 @@ describe("resizeChanges, runtimeclass form", () => {
   it("lets the user's container change requests and limits", () => {
     expect(resizeChanges(pod, resized(pod, "dev", HIGHER_LIMITS))).toEqual([]);
   });
+});
 
-  it("keeps Istio's containers", () => {
-    expect(resizeChanges(pod, resized(pod, "istio-proxy", PROXY))).toEqual([
-      "container istio-proxy cannot be resized: it belongs to the Istio mesh",
-    ]);
-  });
+it.each(["envbox", "runtimeclass"] as const)("resizeChanges keeps Istio's containers (%s form)", (form) => {
+  const pod = cvmPod(form);
+  expect(resizeChanges(pod, resized(pod, "istio-proxy", PROXY))).toEqual([
+    "container istio-proxy cannot be resized: it belongs to the Istio mesh",
+  ]);
 });
