@@ -5,37 +5,29 @@
 // validating webhook on the result. What comes out must be the golden expected pod, or a denial
 // carrying every golden reason. Skipped, saying why, without the harness or a chart renderer.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { V1Pod } from "@kubernetes/client-node";
-import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { admissionSkipReason, renderedWebhookConfigurations } from "../../support/admission-harness.js";
 import { admit } from "../../support/admit.js";
 import { ServerPool, type TestServer } from "../../support/server.js";
 import { testTlsPair } from "../../support/tls.js";
+import { goldenCases, goldenFile } from "./golden-cases.js";
 import { configWith, NOT_OPTED_IN, OPTED_IN } from "./support.js";
 
 if (admissionSkipReason) console.info(`CVM end-to-end admission tests SKIPPED: ${admissionSkipReason}`);
 
-const ROOT = fileURLToPath(new URL("../../fixtures/cvm-golden/", import.meta.url));
-const read = (dir: string, file: string): unknown =>
-  existsSync(`${ROOT}${dir}/${file}`) ? parse(readFileSync(`${ROOT}${dir}/${file}`, "utf8")) : undefined;
-const cases = readdirSync(ROOT, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
+const cases = goldenCases().map((golden) => [golden.id, golden] as const);
 
 // Where the whole system answers differently from the mutation alone, and why.
 const WHOLE_SYSTEM: Record<string, { denied: RegExp } | { neverSent: RegExp }> = {
   // The mutation leaves an unlabelled pod alone, but in an opted-in namespace the validating
   // webhook refuses its hostNetwork (Pod Security baseline, issue 14).
-  "unlabelled-unchanged": { denied: /host namespaces \(hostNetwork=true\)/ },
+  "envbox/unlabelled-unchanged": { denied: /host namespaces \(hostNetwork=true\)/ },
   // The mutation keeps Istio's containers; under the default optOut policy the validating webhook
   // then refuses the proxy that is still there.
-  "istio-injected-kept": { denied: /Istio proxy still present/ },
+  "envbox/istio-injected-kept": { denied: /Istio proxy still present/ },
   // A CPU limit of "lots" never reaches admission: the apiserver fails to decode the pod.
-  "reject-ports-devices-resources": { neverSent: /quantities must match/ },
+  "envbox/reject-ports-devices-resources": { neverSent: /quantities must match/ },
 };
 
 /**
@@ -130,17 +122,17 @@ describe.skipIf(admissionSkipReason !== undefined)(
       expect(bundles[0]).toBeTruthy();
     });
 
-    it.each(cases)("%s", async (name) => {
-      const input = read(name, "input.yaml") as V1Pod;
-      const decision = read(name, "decision.yaml") as GoldenDecision;
-      const server = await serverFor((read(name, "config.yaml") ?? {}) as object);
+    it.each(cases)("%s", async (id, golden) => {
+      const input = goldenFile(golden, "input.yaml") as V1Pod;
+      const decision = goldenFile(golden, "decision.yaml") as GoldenDecision;
+      const server = await serverFor((goldenFile(golden, "config.yaml") ?? {}) as object);
       const request = {
         webhookConfigurations: configurations,
         serviceAddr: `cvm-system/cvm-admission=127.0.0.1:${server.port}`,
         namespace: namespaces,
         object: input,
       };
-      const exception = WHOLE_SYSTEM[name];
+      const exception = WHOLE_SYSTEM[id];
       if (exception && "neverSent" in exception) {
         await expect(admit(request)).rejects.toThrow(exception.neverSent);
         return;
@@ -162,7 +154,7 @@ describe.skipIf(admissionSkipReason !== undefined)(
       }
       for (const warning of decision.warnings) expect(result.warnings).toContain(warning);
       const admitted = withoutIstioRecord(result.object as V1Pod);
-      const expected = (read(name, "expected.yaml") as V1Pod | undefined) ?? input;
+      const expected = (goldenFile(golden, "expected.yaml") as V1Pod | undefined) ?? input;
       expect(withoutRoundTrip(admitted.pod)).toEqual(withoutRoundTrip(expected));
       // The Istio step ran after the transform (default policy optOut, namespace without Istio).
       expect(admitted.inject).toBe("false");

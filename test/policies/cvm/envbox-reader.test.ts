@@ -2,20 +2,14 @@
 // every golden case and generated pods the webhook allows must start in envbox and give the user's
 // command what the original pod gave it, or the decision must warn about each difference.
 
-import { existsSync, readdirSync, readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import type { V1Pod } from "@kubernetes/client-node";
 import fc from "fast-check";
-import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import type { Config } from "../../../src/config/config.js";
 import { readEnvbox, unwarned, type Finding } from "../../support/envbox-reader.js";
 import { validPod } from "../../fuzz/valid-pod.js";
+import { goldenCases, goldenFile } from "./golden-cases.js";
 import { asCvmPod, configWith, mutate, OPTED_IN } from "./support.js";
-
-const ROOT = fileURLToPath(new URL("../../fixtures/cvm-golden/", import.meta.url));
-const read = (dir: string, file: string): unknown =>
-  existsSync(`${ROOT}${dir}/${file}`) ? parse(readFileSync(`${ROOT}${dir}/${file}`, "utf8")) : undefined;
 
 /** The findings no warning covers, for a pod the webhook allows in the envbox form; undefined otherwise. */
 function uncovered(input: V1Pod, config: Config): Finding[] | undefined {
@@ -25,15 +19,12 @@ function uncovered(input: V1Pod, config: Config): Finding[] | undefined {
   return unwarned(readEnvbox(input, decision.mutated, index), decision.warnings);
 }
 
-const goldens = readdirSync(ROOT, { withFileTypes: true })
-  .filter((d) => d.isDirectory())
-  .map((d) => d.name)
-  .sort();
+const goldens = goldenCases().map((golden) => [golden.id, golden] as const);
 
 describe("envbox reads every golden supervisor as the user meant it", () => {
-  it.each(goldens)("%s", (name) => {
-    const config = configWith((read(name, "config.yaml") ?? {}) as object);
-    const found = uncovered(read(name, "input.yaml") as V1Pod, config);
+  it.each(goldens)("%s", (_, golden) => {
+    const config = configWith((goldenFile(golden, "config.yaml") ?? {}) as object);
+    const found = uncovered(goldenFile(golden, "input.yaml") as V1Pod, config);
     expect(found ?? []).toEqual([]);
   });
 });

@@ -13,6 +13,13 @@ export type PodSecurityLevel = (typeof POD_SECURITY_LEVELS)[number];
 /** The user's pod read back from a pod in the form, or why it cannot be. */
 export type Derived = { pod: V1Pod; reasons: [] } | { pod?: undefined; reasons: string[] };
 
+/** A container whose requests may be resized in place but whose limits the form fixed when the pod started. */
+export interface FixedLimits {
+  container: string;
+  /** Why its limits cannot change, in words for the denial. */
+  why: string;
+}
+
 export interface CvmForm {
   /** The user's pod -> the pod we admit. Pure: the input is never modified. */
   transform(pod: V1Pod, config: Config): TransformResult;
@@ -24,4 +31,10 @@ export interface CvmForm {
   nodesNeed: string;
   /** Whether the form's pods run under config.runtimeClass.name (doctor checks the RuntimeClass exists). */
   usesRuntimeClass: boolean;
+  /**
+   * In-place resize (pods/resize): the one container that carries the user's resources, when the
+   * form fixed its limits at start; a pod that has it may resize nothing else. Undefined: the
+   * user's own containers are resized as they are.
+   */
+  fixedLimits: FixedLimits | undefined;
 }

@@ -21,5 +21,5 @@ export function formOf(config: Pick<Config, "form">): CvmForm {
   return form;
 }
 
-export type { CvmForm, Derived, PodSecurityLevel } from "./form.js";
+export type { CvmForm, Derived, FixedLimits, PodSecurityLevel } from "./form.js";
 export { POD_SECURITY_LEVELS } from "./form.js";

@@ -10,4 +10,5 @@ export const RUNTIMECLASS_FORM: CvmForm = {
   podSecurity: { level: "baseline", why: "the system container runs as root inside its user namespace" },
   nodesNeed: "sysbox installed on the nodes",
   usesRuntimeClass: true,
+  fixedLimits: undefined,
 };
