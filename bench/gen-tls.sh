@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A throwaway CA and server certificate for 127.0.0.1/localhost (RSA 2048, like cert-manager's
 # default) in $TLS_DIR, named like a kubernetes.io/tls Secret (ca.crt, tls.crt, tls.key) so the
-# floor and `cvm-admission serve --certs-dir` read the same files. Adapted from
-# ../shared/bench/gen-tls.sh (see bench/SOURCES.md): only the file names differ.
+# floor and `cvm-admission serve --certs-dir` read the same files. Adapted from the shared load
+# harness (provenance in bench/SOURCES.md): only the file names differ.
 set -euo pipefail
 mkdir -p "${TLS_DIR:?}" && cd "${TLS_DIR}"
 [ -s tls.key ] && [ -s tls.crt ] && [ -s ca.crt ] && exit 0

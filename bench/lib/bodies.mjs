@@ -14,7 +14,7 @@ export const BODIES = [
   { name: "big-pod", path: "/mutate", expect: { allowed: true, patched: true, cvm: true } },
   // The scheduler binding the CVM pod default/workspace-alice to the eligible node-ubuntu-6-8.
   { name: "binding-review", path: "/validate", expect: { allowed: true, patched: false } },
-  // kubectl exec into that CVM pod's supervisor: users are kept out (DESIGN §6).
+  // kubectl exec into that CVM pod's supervisor: users are kept out (docs/access.md).
   { name: "exec-review", path: "/validate", expect: { allowed: false, patched: false } },
 ];
 
