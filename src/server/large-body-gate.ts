@@ -78,14 +78,11 @@ export class LargeBodyGate {
         bytes: weight,
         startBy,
         grant: resolve,
-        timer: setTimeout(
-          () => {
-            this.queue.splice(this.queue.indexOf(waiter), 1);
-            busyAnswers.inc();
-            resolve(undefined);
-          },
-          Math.max(0, waitMs),
-        ),
+        timer: setTimeout(() => {
+          this.queue.splice(this.queue.indexOf(waiter), 1);
+          busyAnswers.inc();
+          resolve(undefined);
+        }, waitMs),
       };
       this.queue.push(waiter);
       this.grantWaiting();

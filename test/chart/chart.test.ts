@@ -511,8 +511,8 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
         seccompProfile: { type: "RuntimeDefault" },
       });
       expect(container["resources"]).toMatchObject({
-        requests: { cpu: "100m", memory: "192Mi" },
-        limits: { memory: "384Mi" },
+        requests: { cpu: "100m", memory: "256Mi" },
+        limits: { memory: "512Mi" },
       });
       expect(podSpec["priorityClassName"]).toBe("system-cluster-critical");
       expect(JSON.stringify(podSpec["affinity"])).toContain("podAntiAffinity");
