@@ -60,3 +60,16 @@ it("counts nesting without recursion, objects and arrays alike", () => {
   expect(nestsDeeperThan({ a: [{ b: 1 }] }, 3)).toBe(false);
   expect(nestsDeeperThan({ a: [{ b: {} }] }, 3)).toBe(true);
 });
+
+it("takes a null list in a CVM pod (JSON's way of writing 'none') as absent", () => {
+  // Found by the hostile-body fuzz: spec.volumes: null reached the mount encoding.
+  const review = JSON.parse(
+    readFileSync(new URL("../../examples/review-cvm-pod.json", import.meta.url), "utf8"),
+  );
+  review.request.object.spec.volumes = null;
+  const checked = checkReview(review);
+  if (!checked.ok) throw new Error(checked.error);
+  expect(admit("mutate", checked, deps)).toMatchObject({
+    response: { allowed: true, patchType: "JSONPatch" },
+  });
+});

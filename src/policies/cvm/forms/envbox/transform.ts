@@ -96,7 +96,7 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   const env = encodeEnv(app, path, findings);
   const argv = encodeArgv(app, path, env, findings);
   argvWarnings(app, path, findings);
-  const mounts = encodeMounts(app.volumeMounts ?? [], path, findings, spec.volumes);
+  const mounts = encodeMounts(app.volumeMounts ?? [], path, findings, spec.volumes ?? []);
   const stateVolume = dockerStateVolume(pod, findings);
   const caConfigMap = extraCaConfigMap(annotations, findings);
   const userSecrets = spec.imagePullSecrets ?? [];
