@@ -48,8 +48,13 @@ export async function readCertificateSet(dir: string): Promise<CertificateSet> {
       );
     }
   };
-  const [caPem, certPem, keyPem] = await Promise.all([read(CA_FILE), read(CERT_FILE), read(KEY_FILE)]);
-  return { caPem, certPem, keyPem };
+  // Read together, but a failure is reported for the first file in this order, not whichever
+  // read happened to fail first, so the message is the same every time.
+  const settled = await Promise.allSettled([read(CA_FILE), read(CERT_FILE), read(KEY_FILE)]);
+  const failed = settled.find((result) => result.status === "rejected");
+  if (failed) throw failed.reason;
+  const [caPem, certPem, keyPem] = settled.map((result) => (result as PromiseFulfilledResult<string>).value);
+  return { caPem: caPem!, certPem: certPem!, keyPem: keyPem! };
 }
 
 /** Names a development certificate covers: the Service names plus local access. */
