@@ -50,12 +50,16 @@ function podProblem(request: AdmissionRequest): string | undefined {
   return undefined;
 }
 
-/** The webhook's policy, on the requests it declares; every other request is allowed untouched. */
+/**
+ * The webhook's policy, on the requests it declares; every other request is allowed untouched
+ * and unchecked (no policy reads it). A request a policy will read is checked first.
+ */
 function decide(webhook: Webhook, ctx: PolicyContext): Decision | Promise<Decision> {
+  const policy = WEBHOOK_POLICIES[webhook];
+  if (!matchesRequest(policy.matches, ctx.request) || policy.applies?.(ctx) === false) return allow();
   const problem = podProblem(ctx.request) ?? requestFieldProblem(ctx.request);
   if (problem !== undefined) return deny([problem], [], 400);
-  const policy = WEBHOOK_POLICIES[webhook];
-  return matchesRequest(policy.matches, ctx.request) ? policy.decide(ctx) : allow();
+  return policy.decide(ctx);
 }
 
 /**

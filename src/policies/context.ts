@@ -38,5 +38,10 @@ export function validator(matches: readonly RequestMatch[], check: Check): Valid
 /** What a webhook endpoint runs: the requests it judges, and how. */
 export interface WebhookPolicy {
   readonly matches: readonly RequestMatch[];
+  /**
+   * Narrows `matches` by the object, as the chart's objectSelector narrows the webhook's rules;
+   * a matched request it turns away is allowed untouched, unread beyond what it looked at.
+   */
+  readonly applies?: (ctx: PolicyContext) => boolean;
   readonly decide: Check;
 }

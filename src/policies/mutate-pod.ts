@@ -5,6 +5,8 @@ import type { V1Pod } from "@kubernetes/client-node";
 import { podSecurityPrecheck } from "./access/index.js";
 import type { PolicyContext, PodMutator, WebhookPolicy } from "./context.js";
 import { mutateCvmPod } from "./cvm/mutate.js";
+import { isObject } from "../kube/object.js";
+import { isCvmPod } from "./cvm-pod.js";
 import { allow, deny, withObservations, type Decision, type Observation } from "./decision.js";
 import { istioMutation } from "./istio/mutation.js";
 import { POD_CREATE } from "./matches.js";
@@ -13,7 +15,14 @@ import { POD_CREATE } from "./matches.js";
 // Security's generic one); istioMutation runs after it (it records the finding on the transformed pod).
 const MUTATION_CHAIN: readonly PodMutator[] = [podSecurityPrecheck, mutateCvmPod, istioMutation];
 
-export const mutatePod: WebhookPolicy = { matches: POD_CREATE, decide: mutate };
+export const mutatePod: WebhookPolicy = {
+  matches: POD_CREATE,
+  // The chart's objectSelector sends only labelled pods; every step passes any other pod unchanged,
+  // so the CLI's and forged requests with one are allowed before the pod is checked or read. A
+  // request without a pod object is judged (and refused: a CREATE always carries its object).
+  applies: ({ request, config }) => !isObject(request.object) || isCvmPod(request.object, config),
+  decide: mutate,
+};
 
 function mutate(ctx: PolicyContext): Decision {
   const { request } = ctx;

@@ -30,11 +30,19 @@ describe("review fields a policy reads", () => {
     ["a Binding whose target name is not a string", { kind: BINDING, subResource: "binding", name: "web", object: { apiVersion: "v1", kind: "Binding", target: { name: ["n1"] } } }, /request\.object\.target\.name must be a string/],
     ["an EphemeralContainers body with a nameless entry", { kind: EPHEMERAL, operation: "UPDATE", subResource: "ephemeralcontainers", name: "web", object: { kind: "EphemeralContainers", ephemeralContainers: [{ image: "busybox" }] }, oldObject: { kind: "EphemeralContainers", ephemeralContainers: [] } }, /request\.object\.ephemeralContainers must be a list of containers with names/],
   ])("answers %s with a decided 400 naming the field", async (_what, request, message) => {
-    for (const path of ["/mutate", "/validate"] as const) {
+    // The mutating webhook judges pod CREATEs only (of CVM pods): anything else is not read there.
+    const judgedBy = "kind" in request ? (["/validate"] as const) : (["/mutate", "/validate"] as const);
+    for (const path of judgedBy) {
       const review = await server.review(path, reviewOf({ uid: "uid-fields", namespace: "ws", ...request }));
       expect(review.response).toMatchObject({ uid: "uid-fields", allowed: false, status: { code: 400 } });
       expect(review.response?.status?.message).toMatch(message);
     }
+  }); // prettier-ignore
+
+  it("allows untouched, unread, what the mutating webhook does not judge (a Binding, whatever its fields)", async () => {
+    const binding = { kind: BINDING, subResource: "binding", name: "web", object: { apiVersion: "v1", kind: "Binding", target: { name: ["n1"] } } };
+    const review = await server.review("/mutate", reviewOf({ uid: "uid-unjudged", namespace: "ws", ...binding }));
+    expect(review.response).toEqual({ uid: "uid-unjudged", allowed: true });
   }); // prettier-ignore
 
   it("still answers well-typed reviews by policy (groups a list, no groups at all)", async () => {

@@ -118,6 +118,13 @@ describe("reviews", () => {
     expect(review.response).toMatchObject({ uid: "uid-noobj", allowed: false, status: { code: 400 } });
   });
 
+  it("leaves a pod without the opt-in label unread at /mutate: allowed untouched, malformed or not", async () => {
+    // The chart's objectSelector never sends one; no mutation step would read it.
+    const object = { ...plainPod, spec: { containers: {} } };
+    const review = await server.review("/mutate", reviewOf({ uid: "uid-unlabelled", namespace: "default", object }));
+    expect(review.response).toEqual({ uid: "uid-unlabelled", allowed: true });
+  }); // prettier-ignore
+
   // As text: the test's own JSON.stringify would overflow on it.
   const DEEP = '{"inner":'.repeat(20_000) + '"x"' + "}".repeat(20_000);
   it.each([
