@@ -3,8 +3,8 @@
 // the diff skips it without looking inside. Lists are aligned as a line diff aligns lines: an
 // entry kept by reference, or an object entry with the same `name` (containers, volumes, env
 // vars), is an anchor; between anchors, entries are changed pairwise, then removed or inserted.
-// So the supervisor's env (the user's with envbox's variables inserted in front) is a few adds,
-// not one op per shifted entry, and the app container turned supervisor is patched field by field.
+// So a list with entries inserted in front is a few adds, not one op per shifted entry, and the app
+// container turned supervisor is patched field by field; a list mostly of new entries is replaced.
 // fast-json-patch's compare() does neither (it diffs lists index by index and deep-copies every
 // value it emits): 3,500 ops and a 430 KB patch for the 100 KB benchmark pod.
 
@@ -59,8 +59,15 @@ function diffObject(from: JsonObject, to: JsonObject, path: string, ops: PatchOp
 }
 
 function diffList(from: unknown[], to: unknown[], path: string, ops: PatchOperation[]): void {
+  const runs = anchors(from, to);
+  // A list whose entries are mostly new (an env re-encoded under other names) is replaced whole: as
+  // small a patch as one op per changed field, and a fraction of the work (BENCHMARKS.md, "Issue 16").
+  if (anchored(runs) * 2 < to.length) {
+    ops.push({ op: "replace", path, value: to });
+    return;
+  }
   let at = 0; // the index the next op addresses, in the list as patched so far
-  forEachRun(anchors(from, to), from.length, to.length, (i, j, runFrom, runTo, length) => {
+  forEachRun(runs, from.length, to.length, (i, j, runFrom, runTo, length) => {
     // Between runs: entries changed pairwise, then the rest removed or inserted.
     const paired = Math.min(runFrom - i, runTo - j);
     for (let k = 0; k < paired; k++) diff(from[i + k], to[j + k], `${path}/${at++}`, ops);
@@ -89,6 +96,12 @@ function addRun(runs: Runs, fromStart: number, toStart: number, length: number):
   } else {
     runs.push(fromStart, toStart, length);
   }
+}
+
+function anchored(runs: Runs): number {
+  let count = 0;
+  for (let r = 2; r < runs.length; r += 3) count += runs[r]!;
+  return count;
 }
 
 /**

@@ -121,30 +121,35 @@ it("inserts in front of a copied list with one add: entries are matched by name"
   ]);
 });
 
-it("patches a container that became another one field by field, its shared env entries untouched", () => {
+it("patches a container that keeps its name field by field, its shared env entries untouched", () => {
   const env = Array.from({ length: 1700 }, (_, i) => ({ name: `VAR_${i}`, value: `v${i}` }));
   const original = { spec: { containers: [{ name: "dev", image: "app", args: ["serve"], env }] } };
-  // As the CVM transform builds the supervisor: new entries in front, one renamed, one appended,
-  // the rest the same objects.
+  // New entries in front, one renamed, one appended, the rest the same objects.
   const renamed = { name: "CVM_ENV_VAR_3", value: "v3" };
-  const supervisorEnv = [
-    { name: "CODER_INNER_IMAGE", value: "app" },
-    ...env.slice(0, 3),
-    renamed,
-    ...env.slice(4),
-  ];
-  supervisorEnv.push({ name: "CVM_ARGV_0", value: "serve" });
-  const mutated = { spec: { containers: [{ name: "cvm-supervisor", image: "envbox", env: supervisorEnv }] } };
+  const editedEnv = [{ name: "CODER_INNER_IMAGE", value: "app" }, ...env.slice(0, 3), renamed, ...env.slice(4)];
+  editedEnv.push({ name: "CVM_ARGV_0", value: "serve" });
+  const mutated = { spec: { containers: [{ name: "dev", image: "envbox", env: editedEnv }] } };
   expect(patchFor(original, mutated)).toEqual([
     { op: "remove", path: "/spec/containers/0/args" },
-    { op: "replace", path: "/spec/containers/0/name", value: "cvm-supervisor" },
     { op: "replace", path: "/spec/containers/0/image", value: "envbox" },
     { op: "add", path: "/spec/containers/0/env/0", value: { name: "CODER_INNER_IMAGE", value: "app" } },
     { op: "replace", path: "/spec/containers/0/env/4/name", value: "CVM_ENV_VAR_3" },
     { op: "add", path: "/spec/containers/0/env/1701", value: { name: "CVM_ARGV_0", value: "serve" } },
   ]);
   expect(patchedAsApiserver(original, patchFor(original, mutated))).toEqual(mutated);
-});
+}); // prettier-ignore
+
+it("replaces a list of mostly new entries in one op: a container that became another, an env renamed", () => {
+  const env = Array.from({ length: 1700 }, (_, i) => ({ name: `VAR_${i}`, value: `v${i}` }));
+  const original = { spec: { containers: [{ name: "dev", image: "app", env }] } };
+  // As the CVM transform builds the supervisor: a new container, every variable under its encoded name.
+  const supervisor = { name: "cvm-supervisor", image: "envbox", env: env.map((e) => ({ ...e, name: `CVM_ENV_${e.name}` })) };
+  const mutated = { spec: { containers: [supervisor] } };
+  expect(patchFor(original, mutated)).toEqual([{ op: "replace", path: "/spec/containers", value: [supervisor] }]);
+  const renamedOnly = { spec: { containers: [{ ...original.spec.containers[0]!, env: supervisor.env }] } };
+  expect(patchFor(original, renamedOnly)).toEqual([{ op: "replace", path: "/spec/containers/0/env", value: supervisor.env }]);
+  expect(patchedAsApiserver(original, patchFor(original, mutated))).toEqual(mutated);
+}); // prettier-ignore
 
 /**
  * A list edited as the policies edit (copy on write): runs of new entries inserted, runs dropped,
