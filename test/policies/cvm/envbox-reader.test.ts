@@ -29,7 +29,8 @@ describe("envbox reads every golden supervisor as the user meant it", () => {
   });
 });
 
-/** What valid-pod.ts does not generate: envFrom sources with and without prefix, names over 63 characters. */
+/** What valid-pod.ts does not generate: envFrom sources with and without prefix, names over 63
+ * characters, a GPU (allowed in the configuration these pods are read under). */
 const extras = fc.record({
   envFrom: fc.array(
     fc.oneof(
@@ -42,7 +43,9 @@ const extras = fc.record({
     { maxLength: 2 },
   ),
   longName: fc.boolean(),
+  gpu: fc.boolean(),
 });
+const gpuAllowed = configWith({ supervisor: { gpu: { allowed: true } } });
 
 describe("envbox reads generated pods as the user meant them", () => {
   it("every allowed generated pod starts and keeps its settings or warns", () => {
@@ -54,8 +57,10 @@ describe("envbox reads generated pods as the user meant them", () => {
         if (extra.longName) one.metadata!.name = `${one.metadata!.name}-${"x".repeat(70)}`;
         const app = { ...one.spec!.containers[0]! };
         if (extra.envFrom.length > 0) app.envFrom = extra.envFrom;
+        if (extra.gpu)
+          app.resources = { ...app.resources, limits: { ...app.resources?.limits, "nvidia.com/gpu": "1" } };
         one.spec = { ...one.spec!, containers: [app] };
-        const found = uncovered(asCvmPod(one), configWith());
+        const found = uncovered(asCvmPod(one), gpuAllowed);
         if (found) allowed++;
         expect(found ?? []).toEqual([]);
       }),
