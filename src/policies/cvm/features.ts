@@ -1,7 +1,7 @@
 // envbox switches a pod asks for with cvm.dev/* annotations (docs/cvm-form.md, "Options"): TUN and
 // FUSE devices in the inner container, sysbox without idmapped mounts (filesystems that lack them,
-// such as XFS on older kernels), and the inner Docker bridge's CIDR (envbox's 172.19.0.1/30 may
-// clash with the cluster's networks), and the ConfigMap of extra CA certificates. The configuration
+// such as XFS on older kernels), the inner Docker bridge's CIDR (envbox's 172.19.0.1/30 may clash
+// with the cluster's networks) and the ConfigMap of extra CA certificates. The configuration
 // gives each a cluster default and says whether pods may change it; cvm.dev/* annotations cannot
 // change after creation.
 

@@ -72,6 +72,13 @@ describe("envbox reads generated pods as the user meant them", () => {
   }, 120_000);
 });
 
+/** The webhook's output for a pod it must allow. */
+function emittedFor(input: V1Pod, config: Config): V1Pod {
+  const decision = mutate(asCvmPod(input), config);
+  if (!decision.allowed || !decision.mutated) throw new Error("the base pod must be allowed");
+  return decision.mutated;
+}
+
 /** Sets a supervisor variable (the supervisor is the first container), adding it when missing. */
 function setEnv(out: V1Pod, name: string, value: string): void {
   const env = out.spec!.containers[0]!.env!;
@@ -99,11 +106,7 @@ describe("the reader itself fails on what envbox refuses", () => {
       volumes: [{ name: "cfg", configMap: { name: "app" } }],
     },
   };
-  const emitted = (): V1Pod => {
-    const decision = mutate(asCvmPod(pod), configWith());
-    if (!decision.allowed || !decision.mutated) throw new Error("the base pod must be allowed");
-    return decision.mutated;
-  };
+  const emitted = (): V1Pod => emittedFor(pod, configWith());
   const fatal = (out: V1Pod) =>
     readEnvbox(pod, out, 0)
       .filter((f) => f.fatal)
@@ -137,24 +140,12 @@ describe("the reader itself fails on what envbox refuses", () => {
 
 describe("the reader reads the GPU variables as envbox does", () => {
   const config = configWith({ supervisor: { gpu: { allowed: true } } });
+  const cuda = { name: "cuda", image: "nvidia/cuda:12.4.1-base-ubuntu22.04", command: ["sleep", "infinity"] };
   const pod: V1Pod = {
     metadata: { name: "gpu" },
-    spec: {
-      containers: [
-        {
-          name: "cuda",
-          image: "nvidia/cuda:12.4.1-base-ubuntu22.04",
-          command: ["sleep", "infinity"],
-          resources: { limits: { "nvidia.com/gpu": "1" } },
-        },
-      ],
-    },
+    spec: { containers: [{ ...cuda, resources: { limits: { "nvidia.com/gpu": "1" } } }] },
   };
-  const emitted = (input: V1Pod = pod): V1Pod => {
-    const decision = mutate(asCvmPod(input), config);
-    if (!decision.allowed || !decision.mutated) throw new Error("the base pod must be allowed");
-    return decision.mutated;
-  };
+  const emitted = (input: V1Pod = pod): V1Pod => emittedFor(input, config);
   const read = (out: V1Pod, input: V1Pod = pod) =>
     readEnvbox(input, out, 0).filter((f) => f.about !== "enableServiceLinks");
   const fatal = (out: V1Pod) =>
