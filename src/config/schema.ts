@@ -15,6 +15,17 @@ const FEATURE = {
   },
 } as const;
 
+/** A ConfigMap's name (a DNS subdomain), or "" for none (the extra-CA ConfigMap). */
+export const CONFIGMAP_NAME_PATTERN = "^$|^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$";
+
+/** An absolute path without empty, `.` or `..` segments and without a trailing slash (no lookahead:
+ * Helm checks values.schema.json with Go's regexp). */
+const ABSOLUTE_PATH_PATTERN = "^(/([^/.][^/]*|\\.[^/.][^/]*|\\.\\.[^/]+))+$";
+
+/** An extended resource name: a domain prefix and a name (cpu, memory and hugepages-* have no prefix). */
+const EXTENDED_RESOURCE_PATTERN =
+  "^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?/[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$";
+
 /** An IPv4 address with a prefix length, or "" (envbox's bridge CIDR). */
 export const CIDR_PATTERN =
   "^$|^((25[0-5]|2[0-4]\\d|1?\\d?\\d)\\.){3}(25[0-5]|2[0-4]\\d|1?\\d?\\d)/([0-9]|[12]\\d|3[0-2])$";
@@ -53,6 +64,38 @@ export const CONFIG_SCHEMA = {
         },
         /** The inner Docker bridge's CIDR when the pod names none; "" keeps envbox's (172.19.0.1/30). */
         dockerBridgeCIDR: { type: "string", pattern: CIDR_PATTERN, default: "" },
+        /** The ConfigMap (in the pod's namespace) whose ca.crt envbox trusts when the pod names none
+         * (cvm.dev/extra-ca-configmap); "" for none; `allowed`: whether the annotation may name another or "". */
+        extraCaConfigMap: {
+          type: "object",
+          additionalProperties: false,
+          default: {},
+          properties: {
+            default: { type: "string", pattern: CONFIGMAP_NAME_PATTERN, default: "" },
+            allowed: { type: "boolean", default: true },
+          },
+        },
+        /** GPU passthrough (docs/cvm-form.md, "GPUs"): a pod asks with one of `resourceNames` on its app
+         * container; the supervisor then mounts the host's `hostLibraryDir` read-only for envbox. */
+        gpu: {
+          type: "object",
+          additionalProperties: false,
+          default: {},
+          properties: {
+            allowed: { type: "boolean", default: false },
+            hostLibraryDir: {
+              type: "string",
+              pattern: ABSOLUTE_PATH_PATTERN,
+              default: "/usr/lib/x86_64-linux-gnu",
+            },
+            resourceNames: {
+              type: "array",
+              minItems: 1,
+              items: { type: "string", pattern: EXTENDED_RESOURCE_PATTERN },
+              default: ["nvidia.com/gpu"],
+            },
+          },
+        },
       },
     },
     runtimeClass: {

@@ -53,6 +53,14 @@ const VALUE_SETS: Record<string, RenderOptions> = {
     },
   },
   "node labels off": { values: { "config.nodes.labels": false } },
+  "GPU passthrough and a cluster extra-CA ConfigMap": {
+    values: {
+      "config.supervisor.gpu.allowed": true,
+      "config.supervisor.gpu.hostLibraryDir": "/usr/lib64",
+      "config.supervisor.gpu.resourceNames": ["nvidia.com/gpu", "nvidia.com/mig-1g.10gb"],
+      "config.supervisor.extraCaConfigMap": { default: "corp-ca", allowed: false },
+    },
+  },
   "NetworkPolicy and ServiceMonitor on": {
     values: {
       "networkPolicy.enabled": true,
@@ -184,6 +192,13 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
           webhookConfigurationName: "cvm-admission",
         });
         expect(config.leaderElection.namespace).toBe(namespace);
+        // Every config.* value of the set reaches the app as it was given.
+        for (const [key, value] of Object.entries(options.values ?? {})) {
+          if (!key.startsWith("config.")) continue;
+          const path = key.slice("config.".length).split(".");
+          const got = path.reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], config);
+          expect(got, key).toEqual(value);
+        }
         const role = find(manifests, "Role");
         const leaseRule = (role["rules"] as { resources: string[]; resourceNames?: string[] }[]).find(
           (rule) => rule.resources.includes("leases") && rule.resourceNames,
@@ -495,6 +510,15 @@ describe.skipIf(!renderer)(`chart rendered with ${renderer?.name ?? "(no rendere
       expect(config.server.maxConnectionsPerClient).toBe(1000);
       expect(renderError(r, { values: { drainDelaySeconds: 15 } })).toMatch(
         /terminationGracePeriodSeconds must be at least drainDelaySeconds \+ 25 = 40/,
+      );
+    });
+
+    it("refuses a GPU library directory that is not an absolute path, and native resources as GPUs", () => {
+      expect(renderError(r, { values: { "config.supervisor.gpu.hostLibraryDir": "usr/lib" } })).toMatch(
+        /hostLibraryDir/,
+      );
+      expect(renderError(r, { values: { "config.supervisor.gpu.resourceNames": ["cpu"] } })).toMatch(
+        /resourceNames/,
       );
     });
 

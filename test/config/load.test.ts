@@ -50,6 +50,34 @@ describe("configuration", () => {
     expect(config.server.port).toBe(9443);
   });
 
+  it("keeps GPUs off and names no extra-CA ConfigMap by default", () => {
+    const { gpu, extraCaConfigMap } = defaultConfig().supervisor;
+    expect(gpu).toEqual({
+      allowed: false,
+      hostLibraryDir: "/usr/lib/x86_64-linux-gnu",
+      resourceNames: ["nvidia.com/gpu"],
+    });
+    expect(extraCaConfigMap).toEqual({ default: "", allowed: true });
+  });
+
+  it("sets GPU passthrough and the extra-CA default by env variables named after their paths", () => {
+    const config = loadConfig({
+      env: {
+        CVM_ADMISSION_SUPERVISOR_GPU_ALLOWED: "true",
+        CVM_ADMISSION_SUPERVISOR_GPU_HOST_LIBRARY_DIR: "/usr/lib64",
+        CVM_ADMISSION_SUPERVISOR_GPU_RESOURCE_NAMES: "nvidia.com/gpu,nvidia.com/mig-1g.10gb",
+        CVM_ADMISSION_SUPERVISOR_EXTRA_CA_CONFIG_MAP_DEFAULT: "corp-ca",
+        CVM_ADMISSION_SUPERVISOR_EXTRA_CA_CONFIG_MAP_ALLOWED: "false",
+      },
+    });
+    expect(config.supervisor.gpu).toEqual({
+      allowed: true,
+      hostLibraryDir: "/usr/lib64",
+      resourceNames: ["nvidia.com/gpu", "nvidia.com/mig-1g.10gb"],
+    });
+    expect(config.supervisor.extraCaConfigMap).toEqual({ default: "corp-ca", allowed: false });
+  });
+
   it("pins an older Pod Security baseline and adds proxy image repositories", () => {
     const config = loadConfig({
       file: configFile(
@@ -82,6 +110,28 @@ describe("configuration", () => {
       /istio\.proxyImageRepositories\.0: must match pattern/,
     ],
     ["a wrong type", "server:\n  port: high\n", /server\.port: must be integer/],
+    ...["usr/lib", "/", "/usr/lib/", "/usr/../etc", "/usr/./lib", "//usr/lib"].map(
+      (dir): [string, string, RegExp] => [
+        `a GPU library directory ${JSON.stringify(dir)} (absolute, no trailing slash, no . or .. segment)`,
+        `supervisor:\n  gpu:\n    hostLibraryDir: ${JSON.stringify(dir)}\n`,
+        /supervisor\.gpu\.hostLibraryDir: must match pattern/,
+      ],
+    ),
+    [
+      "a native resource as a GPU resource name",
+      "supervisor:\n  gpu:\n    resourceNames: [memory]\n",
+      /supervisor\.gpu\.resourceNames\.0: must match pattern/,
+    ],
+    [
+      "no GPU resource names",
+      "supervisor:\n  gpu:\n    resourceNames: []\n",
+      /supervisor\.gpu\.resourceNames/,
+    ],
+    [
+      "an extra-CA ConfigMap that is not a ConfigMap name",
+      "supervisor:\n  extraCaConfigMap:\n    default: Corp_CA\n",
+      /supervisor\.extraCaConfigMap\.default: must match pattern/,
+    ],
     ["a list at the top", "- a\n", /must hold a mapping/],
     ["broken YAML", "istio: [\n", /not valid YAML/],
   ])("rejects %s with an error naming the key", (_what, text, message) => {

@@ -1,8 +1,8 @@
 // Reads an emitted envbox supervisor the way envbox 0.6.7 does (docs/cvm-form.md, "What envbox
 // reads"; our own implementation of its rules): the kubelet first builds the supervisor's
 // environment (test/support/kubelet-env.ts), then envbox parses its variables, filters the
-// environment it copies into the inner container, walks CODER_MOUNTS (remount, chmod, chown) and
-// feeds CODER_BOOTSTRAP_SCRIPT to /bin/sh as the inner user. The script really runs here, under
+// environment it copies into the inner container, walks CODER_MOUNTS (remount, chmod, chown), checks
+// the GPU variables and feeds CODER_BOOTSTRAP_SCRIPT to /bin/sh as the inner user. The script really runs here, under
 // this machine's POSIX sh, with its final `exec` pointed at a recorder, so what the user's command
 // receives (argv and environment) is observed, not inferred.
 //
@@ -256,6 +256,81 @@ function certsFindings(
   }
 }
 
+/** Kubernetes' own resources; every other name is an extended resource a device plugin serves. */
+function extendedResources(c: V1Container): string[] {
+  const names = Object.keys({ ...c.resources?.limits, ...c.resources?.requests });
+  return names.filter(
+    (n) => !["cpu", "memory", "ephemeral-storage"].includes(n) && !n.startsWith("hugepages-"),
+  );
+}
+
+/** Directories of the supervisor's own programs and libraries, which CODER_USR_LIB_DIR must not cover (envbox's README, "GPUs"). */
+const SYSTEM_DIRS = ["/usr", "/lib", "/lib64", "/bin", "/sbin", "/etc"];
+
+/**
+ * GPUs (cli/docker.go and xunix/gpu.go): with CODER_ADD_GPU envbox stops unless CODER_USR_LIB_DIR
+ * is set and can be walked, takes the GPU devices and files from the supervisor's mounts, and binds
+ * the GPU libraries under CODER_USR_LIB_DIR into the inner container at CODER_INNER_USR_LIB_DIR
+ * (else a directory chosen by the image's distribution). A GPU the supervisor holds reaches the
+ * inner container only that way.
+ */
+function gpuFindings(
+  app: V1Container,
+  supervisor: V1Container,
+  emitted: V1Pod,
+  env: ReadonlyMap<string, string>,
+  out: Finding[],
+): void {
+  const addGpu = goParseBool(env.get("CODER_ADD_GPU"));
+  const asked = extendedResources(app);
+  const held = new Set(extendedResources(supervisor));
+  for (const name of asked) {
+    const about = `resources.limits["${name}"]`;
+    if (!held.has(name))
+      out.push({ about, text: `the supervisor does not hold ${name}: no devices`, fatal: false });
+    else if (!addGpu)
+      out.push({ about, text: `${name} reaches the supervisor, CODER_ADD_GPU is off`, fatal: false });
+  }
+  if (!addGpu) return;
+  if (asked.length === 0)
+    out.push({ about: "CODER_ADD_GPU", text: "CODER_ADD_GPU without a GPU resource", fatal: false });
+  const dir = env.get("CODER_USR_LIB_DIR") ?? "";
+  if (dir === "") {
+    out.push({ about: "CODER_USR_LIB_DIR", text: "CODER_ADD_GPU needs CODER_USR_LIB_DIR", fatal: true });
+  } else {
+    const mount = (supervisor.volumeMounts ?? []).find((m) => m.mountPath === dir);
+    const volume = (emitted.spec?.volumes ?? []).find((v) => v.name === mount?.name);
+    if (!mount) {
+      out.push({
+        about: "CODER_USR_LIB_DIR",
+        text: `stat ${dir}: not mounted in the supervisor`,
+        fatal: true,
+      });
+    } else if (!volume?.hostPath) {
+      out.push({
+        about: "CODER_USR_LIB_DIR",
+        text: `${dir} does not hold the host's libraries`,
+        fatal: false,
+      });
+    }
+    if (SYSTEM_DIRS.some((d) => dir === d || dir.startsWith(`${d}/`)))
+      out.push({ about: "CODER_USR_LIB_DIR", text: `${dir} covers the supervisor's own files`, fatal: true });
+  }
+  const inner = env.get("CODER_INNER_USR_LIB_DIR") ?? "";
+  if (inner !== "" && !inner.startsWith("/"))
+    out.push({
+      about: "CODER_INNER_USR_LIB_DIR",
+      text: `docker refuses the relative target ${inner}`,
+      fatal: true,
+    });
+}
+
+/** envbox's GPUEnvs: with CODER_ADD_GPU, every variable whose name mentions nvidia is copied in as well. */
+function gpuEnvs(env: ReadonlyMap<string, string>): [string, string][] {
+  if (!goParseBool(env.get("CODER_ADD_GPU"))) return [];
+  return [...env].filter(([name]) => /nvidia/i.test(name));
+}
+
 interface Recorded {
   argv: string[] | undefined;
   env: Map<string, string>;
@@ -403,6 +478,7 @@ export function readEnvbox(original: V1Pod, emitted: V1Pod, appIndex: number): F
   limitFindings(app, env, out);
   optionFindings(original, env, out);
   certsFindings(env, supervisor, emitted, out);
+  gpuFindings(app, supervisor, emitted, env, out);
   const mounts = parseMounts(env.get("CODER_MOUNTS") ?? "");
   if (typeof mounts === "string") out.push({ about: "CODER_MOUNTS", text: mounts, fatal: true });
   else mountFindings(mounts, supervisor, app, emitted, out);
@@ -423,7 +499,8 @@ export function readEnvbox(original: V1Pod, emitted: V1Pod, appIndex: number): F
   const twice = names.filter((n, i) => names.indexOf(n) !== i);
   if (twice.length > 0)
     out.push({ about: "CODER_INNER_ENVS", text: `copies ${twice.join(", ")} twice`, fatal: false });
-  commandFindings(app, original, env, inner, out);
+  // Appended after the filter: a name copied twice this way has the same value both times.
+  commandFindings(app, original, env, [...inner, ...gpuEnvs(env)], out);
   return out;
 }
 

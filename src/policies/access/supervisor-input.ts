@@ -19,6 +19,7 @@ import {
   ARGV_PREFIX,
   DOCKER_STATE_ANNOTATION,
   ENV,
+  GPU_LIBRARY_PATH,
   KUBERNETES_SERVICE_PREFIX,
   MOUNT_STAGING_DIR,
   PASSTHROUGH_ENV,
@@ -85,12 +86,17 @@ function envProblems(supervisor: V1Container): string[] {
     // The kubelet keeps the last of two entries with one name: a second copy would override ours.
     if (seen.has(name)) problems.push(`${name} is defined twice`);
     seen.add(name);
-    if (name !== ENV.innerEnvs && name !== ENV.mounts) continue;
+    if (name !== ENV.innerEnvs && name !== ENV.mounts && name !== ENV.usrLibDir) continue;
     const value = literalValue(entry);
     if (value === undefined)
       problems.push(`${name} must be a literal value (no valueFrom, no $(...) references)`);
     else if (name === ENV.innerEnvs) problems.push(...innerEnvsProblems(value));
-    else problems.push(...mountTargetProblems(value));
+    else if (name === ENV.mounts) problems.push(...mountTargetProblems(value));
+    // envbox bind-mounts GPU libraries from there into the CVM: only the host directory we mount.
+    else if (value !== GPU_LIBRARY_PATH)
+      problems.push(
+        `${name} is ${JSON.stringify(value)}; cvm-admission mounts the host's libraries at ${GPU_LIBRARY_PATH}`,
+      );
   }
   (supervisor.envFrom ?? []).forEach((source, i) => {
     if (envFromPrefixOf(source.prefix ?? "") === undefined) {
@@ -117,7 +123,9 @@ function mountTargetProblems(value: string): string[] {
 }
 
 function isInjectedMount(mount: V1VolumeMount, stateVolume: string | undefined): boolean {
-  return injectedMounts(stateVolume, true).some((injected) => isDeepStrictEqual(injected, mount));
+  return injectedMounts({ stateVolume, extraCa: true, gpu: true }).some((injected) =>
+    isDeepStrictEqual(injected, mount),
+  );
 }
 
 /** Supervisor mounts: the injected ones exactly, the staging slots of user mounts, else the mount rule. */

@@ -1,12 +1,13 @@
 // envbox switches a pod asks for with cvm.dev/* annotations (docs/cvm-form.md, "Options"): TUN and
 // FUSE devices in the inner container, sysbox without idmapped mounts (filesystems that lack them,
-// such as XFS on older kernels), and the inner Docker bridge's CIDR (envbox's 172.19.0.1/30 may
-// clash with the cluster's networks). The configuration gives each switch a cluster default and
-// says whether pods may set it; cvm.dev/* annotations cannot change after creation.
+// such as XFS on older kernels), the inner Docker bridge's CIDR (envbox's 172.19.0.1/30 may clash
+// with the cluster's networks) and the ConfigMap of extra CA certificates. The configuration
+// gives each a cluster default and says whether pods may change it; cvm.dev/* annotations cannot
+// change after creation.
 
 import type { V1EnvVar } from "@kubernetes/client-node";
 import type { Config, FeatureName } from "../../config/config.js";
-import { CIDR_PATTERN } from "../../config/schema.js";
+import { CIDR_PATTERN, CONFIGMAP_NAME_PATTERN } from "../../config/schema.js";
 import type { Findings } from "./findings.js";
 import {
   BRIDGE_CIDR_ANNOTATION,
@@ -26,6 +27,9 @@ const SWITCHES: readonly { feature: FeatureName; annotation: string; env: string
 const CIDR = new RegExp(CIDR_PATTERN);
 
 const where = (annotation: string) => `metadata.annotations["${annotation}"]`;
+const notAllowed = (annotation: string, setting: string) =>
+  `${where(annotation)}: this cluster does not let pods change it (${setting} is false); remove the annotation ` +
+  `or ask the cluster's operators`;
 
 /** The CODER_* switches the pod gets (only those that are on: envbox's default is off for each). */
 export function featureEnv(
@@ -42,10 +46,7 @@ export function featureEnv(
       if (asked !== "true" && asked !== "false") {
         findings.reasons.push(`${where(annotation)}: ${JSON.stringify(asked)} must be "true" or "false"`);
       } else if (!allowed && (asked === "true") !== byDefault) {
-        findings.reasons.push(
-          `${where(annotation)}: this cluster does not let pods change it (supervisor.features.${feature}.allowed ` +
-            `is false); remove the annotation or ask the cluster's operators`,
-        );
+        findings.reasons.push(notAllowed(annotation, `supervisor.features.${feature}.allowed`));
       } else {
         on = asked === "true";
       }
@@ -63,23 +64,35 @@ export function featureEnv(
   return env;
 }
 
-/** A ConfigMap name (DNS subdomain). */
-const CONFIGMAP_NAME = /^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/;
+const CONFIGMAP_NAME = new RegExp(CONFIGMAP_NAME_PATTERN);
 
-/** cvm.dev/extra-ca-configmap: the ConfigMap whose key ca.crt envbox trusts for the inner image's registry. */
+/**
+ * The ConfigMap whose key ca.crt envbox trusts for the inner image's registry:
+ * cvm.dev/extra-ca-configmap ("" for none), else supervisor.extraCaConfigMap.default. Only a name
+ * the pod chose is warned about: the cluster's default is its operators' to provide in every namespace.
+ */
 export function extraCaConfigMap(
   annotations: Readonly<Record<string, string>> | undefined,
+  config: Config,
   findings: Findings,
 ): string | undefined {
-  const name = annotations?.[EXTRA_CA_ANNOTATION];
-  if (name === undefined) return undefined;
-  if (!CONFIGMAP_NAME.test(name)) {
-    findings.reasons.push(`${where(EXTRA_CA_ANNOTATION)}: ${JSON.stringify(name)} is not a ConfigMap name`);
+  const { default: byDefault, allowed } = config.supervisor.extraCaConfigMap;
+  const asked = annotations?.[EXTRA_CA_ANNOTATION];
+  if (asked === undefined) return byDefault === "" ? undefined : byDefault;
+  if (!CONFIGMAP_NAME.test(asked)) {
+    findings.reasons.push(
+      `${where(EXTRA_CA_ANNOTATION)}: ${JSON.stringify(asked)} is not a ConfigMap name (or "" for none)`,
+    );
     return undefined;
   }
+  if (!allowed && asked !== byDefault) {
+    findings.reasons.push(notAllowed(EXTRA_CA_ANNOTATION, "supervisor.extraCaConfigMap.allowed"));
+    return undefined;
+  }
+  if (asked === "") return undefined;
   findings.warnings.push(
-    `${where(EXTRA_CA_ANNOTATION)}: envbox trusts the key ${EXTRA_CA_KEY} of ConfigMap ${name} for the inner image's ` +
+    `${where(EXTRA_CA_ANNOTATION)}: envbox trusts the key ${EXTRA_CA_KEY} of ConfigMap ${asked} for the inner image's ` +
       `registry; the pod does not start until that ConfigMap and key exist`,
   );
-  return name;
+  return asked;
 }

@@ -7,7 +7,7 @@
 
 import type { V1Volume, V1VolumeMount } from "@kubernetes/client-node";
 import type { Config } from "../../config/config.js";
-import { EXTRA_CA_KEY } from "./names.js";
+import { EXTRA_CA_KEY, GPU_LIBRARY_PATH } from "./names.js";
 
 interface Injected {
   name: string;
@@ -34,7 +34,6 @@ const INJECTED: readonly Injected[] = [
   { name: "cvm-usr-src", mountPath: "/usr/src", hostPath: "/usr/src" },
 ];
 
-/** `stateVolume`: the pod's volume named by cvm.dev/docker-state-volume, if any. */
 /**
  * cvm.dev/extra-ca-configmap: the ConfigMap's ca.crt alone, as a file. envbox copies every entry
  * of a certificates directory and stops at the `..data` link a ConfigMap directory holds.
@@ -42,38 +41,59 @@ const INJECTED: readonly Injected[] = [
 const EXTRA_CA_VOLUME = "cvm-extra-ca";
 const EXTRA_CA_DIR = "/var/lib/cvm/extra-ca";
 export const EXTRA_CA_PATH = `${EXTRA_CA_DIR}/${EXTRA_CA_KEY}`;
+/** GPU passthrough (gpu.ts): the host's library directory, read-only, where CODER_USR_LIB_DIR points. */
+const GPU_LIBRARY_VOLUME = "cvm-gpu-libraries";
 
-export function injectedVolumes(config: Config, stateVolume?: string, caConfigMap?: string): V1Volume[] {
-  const sizeLimit = config.supervisor.dockerVolumeSizeLimit;
-  const injected = stateVolume ? INJECTED.filter((v) => !v.stateSubPath) : INJECTED;
-  const ca: V1Volume[] = caConfigMap
-    ? [
-        {
-          name: EXTRA_CA_VOLUME,
-          // defaultMode 420 (0644) is the apiserver's default, spelt out so a re-invocation compares equal.
-          configMap: {
-            name: caConfigMap,
-            items: [{ key: EXTRA_CA_KEY, path: EXTRA_CA_KEY }],
-            defaultMode: 420,
-          },
-        },
-      ]
-    : [];
-  return injected
-    .map((v): V1Volume => {
-      // type "" is what the apiserver defaults to; spelt out so a re-invocation compares equal.
-      if (v.hostPath) return { name: v.name, hostPath: { path: v.hostPath, type: "" } };
-      return { name: v.name, emptyDir: v.imageStore && sizeLimit ? { sizeLimit } : {} };
-    })
-    .concat(ca);
+/** What the pod asked for that needs a volume of its own. */
+export interface InjectedOptions {
+  /** The pod's volume named by cvm.dev/docker-state-volume. */
+  stateVolume?: string | undefined;
+  /** The extra-CA ConfigMap. */
+  caConfigMap?: string | undefined;
+  gpu?: boolean;
 }
 
-export function injectedMounts(stateVolume?: string, extraCa = false): V1VolumeMount[] {
+export function injectedVolumes(config: Config, options: InjectedOptions): V1Volume[] {
+  const { stateVolume, caConfigMap, gpu = false } = options;
+  const sizeLimit = config.supervisor.dockerVolumeSizeLimit;
+  const injected = stateVolume ? INJECTED.filter((v) => !v.stateSubPath) : INJECTED;
+  const volumes = injected.map((v): V1Volume => {
+    // type "" is what the apiserver defaults to; spelt out so a re-invocation compares equal.
+    if (v.hostPath) return { name: v.name, hostPath: { path: v.hostPath, type: "" } };
+    return { name: v.name, emptyDir: v.imageStore && sizeLimit ? { sizeLimit } : {} };
+  });
+  if (caConfigMap) {
+    volumes.push({
+      name: EXTRA_CA_VOLUME,
+      // defaultMode 420 (0644) is the apiserver's default, spelt out so a re-invocation compares equal.
+      configMap: { name: caConfigMap, items: [{ key: EXTRA_CA_KEY, path: EXTRA_CA_KEY }], defaultMode: 420 },
+    });
+  }
+  if (gpu) {
+    // Directory: a node without it fails the pod at the kubelet, with an event naming the path,
+    // rather than envbox stopping later with "stat /usr/lib mountpoint".
+    volumes.push({
+      name: GPU_LIBRARY_VOLUME,
+      hostPath: { path: config.supervisor.gpu.hostLibraryDir, type: "Directory" },
+    });
+  }
+  return volumes;
+}
+
+/** The supervisor's mounts of the injected volumes. */
+export function injectedMounts(options: {
+  stateVolume?: string | undefined;
+  extraCa?: boolean;
+  gpu?: boolean;
+}): V1VolumeMount[] {
+  const { stateVolume, extraCa = false, gpu = false } = options;
   const mounts = INJECTED.map((v): V1VolumeMount => {
     if (v.hostPath) return { name: v.name, mountPath: v.mountPath, readOnly: true };
     if (stateVolume && v.stateSubPath)
       return { name: stateVolume, mountPath: v.mountPath, subPath: v.stateSubPath };
     return { name: v.name, mountPath: v.mountPath };
   });
-  return extraCa ? [...mounts, { name: EXTRA_CA_VOLUME, mountPath: EXTRA_CA_DIR, readOnly: true }] : mounts;
+  if (extraCa) mounts.push({ name: EXTRA_CA_VOLUME, mountPath: EXTRA_CA_DIR, readOnly: true });
+  if (gpu) mounts.push({ name: GPU_LIBRARY_VOLUME, mountPath: GPU_LIBRARY_PATH, readOnly: true });
+  return mounts;
 }

@@ -52,6 +52,8 @@ export const ENV = {
   disableIdmappedMount: "CODER_DISABLE_IDMAPPED_MOUNT",
   dockerBridgeCIDR: "CODER_DOCKER_BRIDGE_CIDR",
   extraCertsPath: "CODER_EXTRA_CERTS_PATH",
+  addGpu: "CODER_ADD_GPU",
+  usrLibDir: "CODER_USR_LIB_DIR",
   mounts: "CODER_MOUNTS",
   innerEnvs: "CODER_INNER_ENVS",
   bootstrapScript: "CODER_BOOTSTRAP_SCRIPT",
@@ -70,6 +72,8 @@ export const HEADER_ENV_ORDER: readonly string[] = [
   ENV.disableIdmappedMount,
   ENV.dockerBridgeCIDR,
   ENV.extraCertsPath,
+  ENV.addGpu,
+  ENV.usrLibDir,
   ENV.mounts,
   ENV.innerEnvs,
 ];
@@ -97,6 +101,12 @@ export const MOUNT_STAGING_DIR = "/var/lib/cvm/mounts";
  * volume at /root could provide).
  */
 export const DOCKER_CONFIG_PATH = "/var/lib/cvm/docker-config.json";
+/**
+ * CODER_USR_LIB_DIR: where the host's library directory (supervisor.gpu.hostLibraryDir) is mounted
+ * in the supervisor for envbox to find the GPU libraries in. Under /var/lib/cvm, where no user
+ * mount may land, and away from the supervisor's own libraries, which it must not cover.
+ */
+export const GPU_LIBRARY_PATH = "/var/lib/cvm/host-usr-lib";
 export const SERVICE_ACCOUNT_TOKEN_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** Linux MAX_ARG_STRLEN (32 pages of 4 KiB): the longest "NAME=value" string exec accepts. */

@@ -19,16 +19,19 @@ function isNative(resource: string): boolean {
   return NATIVE.has(resource) || resource.startsWith("hugepages-");
 }
 
+/** Extended resources and resource claims are refused, except the GPUs gpu.ts judges (`gpuNames`). */
 export function checkResources(
   resources: V1ResourceRequirements | undefined,
   path: string,
+  gpuNames: readonly string[],
   findings: Findings,
 ): void {
   for (const kind of ["limits", "requests"] as const) {
     for (const name of Object.keys(resources?.[kind] ?? {}).sort()) {
-      if (!isNative(name)) {
+      if (!isNative(name) && !gpuNames.includes(name)) {
         findings.reasons.push(
-          `${path}.resources.${kind}["${name}"]: extended resources (GPUs, devices) are not passed into the CVM`,
+          `${path}.resources.${kind}["${name}"]: extended resources other than GPUs (supervisor.gpu.resourceNames: ` +
+            `${gpuNames.join(", ")}) are not passed into the CVM`,
         );
       }
     }

@@ -54,10 +54,10 @@ export function serverFor(pool: ServerPool, c: AttackCase): Promise<TestServer> 
 }
 
 /** What cvm-admission's mutation makes of the user's pod: the legitimate CVM pod. */
-export function mutatedPod(edit?: (config: Config) => void): V1Pod {
+export function mutatedPod(edit?: (config: Config) => void, pod: V1Pod = userPod()): V1Pod {
   const config = testConfig();
   edit?.(config);
-  const result = transformPod(userPod(), config);
+  const result = transformPod(pod, config);
   if (!result.allowed) throw new Error(`fixture user pod does not transform: ${result.reasons.join("; ")}`);
   return result.pod;
 }
@@ -171,8 +171,21 @@ const FAKE = /opted in to CVMs/;
 const TAMPER = /cvm\.dev\/\* labels and annotations are set by cvm-admission/;
 const SUPERVISOR_INPUT = /must never reach the privileged supervisor/;
 
+const allowGpu = (c: Config) => {
+  c.supervisor.gpu.allowed = true;
+};
+
+/** The user's pod asking for a GPU, as any pod does. */
+function gpuUserPod(): V1Pod {
+  return edited(userPod(), (p) => {
+    p.spec!.containers[0]!.resources!.limits!["nvidia.com/gpu"] = "1";
+  });
+}
+
 export function attackCases(): AttackCase[] {
   const cvm = mutatedPod();
+  const gpuCvm = mutatedPod(allowGpu, gpuUserPod());
+  const gpuLibraries = (p: V1Pod) => p.spec!.volumes!.find((v) => v.name === "cvm-gpu-libraries")!;
   const cvmWith = (edit: (pod: V1Pod, supervisor: V1Container) => void) =>
     edited(cvm, (pod) => edit(pod, supervisorOf(pod)));
   const web = plainPod("web");
@@ -242,6 +255,11 @@ export function attackCases(): AttackCase[] {
     { name: "our exact CVM form created without its opt-in label (exec would then be open)", webhook: "validate", request: createPod(edited(cvm, (p) => { p.metadata!.name = "dev-copy"; delete p.metadata!.labels!["cvm.dev/enabled"]; })), expect: deny(/privileged \(container "cvm-supervisor"/, /lacks the label cvm\.dev\/enabled=true/) },
     { name: "a CVM-looking pod with one extra env var on the supervisor", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "EXTRA", value: "1" }); })), expect: deny(/not exactly what cvm-admission builds/) },
     { name: "hand-written fake supervisor with a pre-set cvm.dev/mutated annotation", webhook: "validate", request: createPod(plainPod("fake", (p) => { p.metadata!.labels!["cvm.dev/enabled"] = "true"; p.metadata!.annotations = { "cvm.dev/mutated": "v1", "cvm.dev/form": "envbox" }; p.spec!.containers = [{ name: "cvm-supervisor", image: "evil.example.com/shell:1", securityContext: { privileged: true } }]; })), expect: deny(/privileged \(container "cvm-supervisor"/, /CODER_INNER_IMAGE is missing/) },
+    { name: "our GPU CVM pod where the configuration allows GPUs", webhook: "validate", config: allowGpu, request: createPod(gpuCvm), expect: allowed() },
+    { name: "a GPU CVM pod whose library hostPath is / instead of the configured directory", webhook: "validate", config: allowGpu, request: createPod(edited(gpuCvm, (p) => { gpuLibraries(p).hostPath!.path = "/"; })), expect: deny(/hostPath volumes \(volumes .*"cvm-gpu-libraries"/, /not exactly what cvm-admission builds: spec\.volumes\[\d+\]\.hostPath\.path differs/) },
+    { name: "our exact GPU CVM form where the configuration does not allow GPUs", webhook: "validate", request: createPod(gpuCvm), expect: deny(/hostPath volumes/, /not exactly what cvm-admission builds: .*GPU passthrough is off in this cluster/) },
+    { name: "a CVM pod given the GPU library hostPath without asking for a GPU", webhook: "validate", config: allowGpu, request: createPod(cvmWith((p, s) => { p.spec!.volumes!.push(structuredClone(gpuLibraries(gpuCvm))); s.volumeMounts!.push({ name: "cvm-gpu-libraries", mountPath: "/var/lib/cvm/host-usr-lib", readOnly: true }); s.env!.splice(-1, 0, { name: "CODER_ADD_GPU", value: "true" }, { name: "CODER_USR_LIB_DIR", value: "/var/lib/cvm/host-usr-lib" }); })), expect: deny(/hostPath volumes/, /not exactly what cvm-admission builds/) },
+    { name: "a GPU CVM pod whose library mount is writable", webhook: "validate", config: allowGpu, request: createPod(edited(gpuCvm, (p) => { supervisorOf(p).volumeMounts!.find((m) => m.name === "cvm-gpu-libraries")!.readOnly = false; })), expect: deny(SUPERVISOR_INPUT, /not exactly what cvm-admission builds/) },
     { name: "our CVM pod plus a second privileged container", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.containers.push({ name: "helper", image: "busybox", securityContext: { privileged: true } }); })), expect: deny(/privileged \(containers "cvm-supervisor", "helper" must not/, /not exactly what cvm-admission builds/) },
     { name: "our CVM pod plus a sidecar mounting cvm-docker", webhook: "validate", request: createPod(cvmWith((p) => { p.spec!.containers.push({ name: "peek", image: "busybox", volumeMounts: [{ name: "cvm-docker", mountPath: "/outer-docker" }] }); })), expect: deny(/container peek mounts the reserved volume cvm-docker/) },
     { name: "Istio's proxy told to mount cvm-docker (sidecar.istio.io/userVolumeMount)", webhook: "validate", config: (c) => { c.istio.policy = "warn"; }, request: createPod(edited(withIstioSidecar(cvm), (p) => { p.metadata!.annotations!["sidecar.istio.io/userVolumeMount"] = '{"cvm-docker":{"mountPath":"/outer"}}'; p.spec!.initContainers![1]!.volumeMounts = [{ name: "cvm-docker", mountPath: "/outer" }]; })), expect: deny(/init container istio-proxy mounts the reserved volume cvm-docker/) },
@@ -303,7 +321,8 @@ export function attackCases(): AttackCase[] {
     // 4. Unsafe input never reaches the privileged process -------------------------------------
     { name: "a later webhook adds LD_PRELOAD to the supervisor", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "LD_PRELOAD", value: "/tmp/x.so" }); })), expect: deny(SUPERVISOR_INPUT, /LD_PRELOAD is not a variable cvm-admission sets/) },
     { name: "a later webhook adds DOCKER_HOST", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.unshift({ name: "DOCKER_HOST", value: "tcp://attacker:2375" }); })), expect: deny(/DOCKER_HOST is not a variable cvm-admission sets/) },
-    { name: "a stray CODER_* variable", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "CODER_USR_LIB_DIR", value: "/" }); })), expect: deny(/CODER_USR_LIB_DIR is not a variable cvm-admission sets/) },
+    { name: "a stray CODER_* variable", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "CODER_INNER_USR_LIB_DIR", value: "/" }); })), expect: deny(/CODER_INNER_USR_LIB_DIR is not a variable cvm-admission sets/) },
+    { name: "a later webhook points CODER_USR_LIB_DIR at the supervisor's root", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "CODER_ADD_GPU", value: "true" }, { name: "CODER_USR_LIB_DIR", value: "/" }); })), expect: deny(SUPERVISOR_INPUT, /CODER_USR_LIB_DIR is "\/"; cvm-admission mounts the host's libraries at \/var\/lib\/cvm\/host-usr-lib/) },
     { name: "a second CODER_DOCKER_CONFIG", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "CODER_DOCKER_CONFIG", value: "/tmp/config.json" }); })), expect: deny(/CODER_DOCKER_CONFIG is defined twice/) },
     { name: "an envFrom without our prefix", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.envFrom = [{ configMapRef: { name: "x" } }]; })), expect: deny(/envFrom\[0\] has prefix ""/) },
     { name: "CODER_INNER_ENVS redefined with * at the end", webhook: "validate", request: createPod(cvmWith((_p, s) => { s.env!.push({ name: "CODER_INNER_ENVS", value: "*" }); })), expect: deny(/CODER_INNER_ENVS is defined twice/, /wildcard/) },

@@ -29,7 +29,8 @@ describe("envbox reads every golden supervisor as the user meant it", () => {
   });
 });
 
-/** What valid-pod.ts does not generate: envFrom sources with and without prefix, names over 63 characters. */
+/** What valid-pod.ts does not generate: envFrom sources with and without prefix, names over 63
+ * characters, a GPU (allowed in the configuration these pods are read under). */
 const extras = fc.record({
   envFrom: fc.array(
     fc.oneof(
@@ -42,7 +43,9 @@ const extras = fc.record({
     { maxLength: 2 },
   ),
   longName: fc.boolean(),
+  gpu: fc.boolean(),
 });
+const gpuAllowed = configWith({ supervisor: { gpu: { allowed: true } } });
 
 describe("envbox reads generated pods as the user meant them", () => {
   it("every allowed generated pod starts and keeps its settings or warns", () => {
@@ -54,8 +57,10 @@ describe("envbox reads generated pods as the user meant them", () => {
         if (extra.longName) one.metadata!.name = `${one.metadata!.name}-${"x".repeat(70)}`;
         const app = { ...one.spec!.containers[0]! };
         if (extra.envFrom.length > 0) app.envFrom = extra.envFrom;
+        if (extra.gpu)
+          app.resources = { ...app.resources, limits: { ...app.resources?.limits, "nvidia.com/gpu": "1" } };
         one.spec = { ...one.spec!, containers: [app] };
-        const found = uncovered(asCvmPod(one), configWith());
+        const found = uncovered(asCvmPod(one), gpuAllowed);
         if (found) allowed++;
         expect(found ?? []).toEqual([]);
       }),
@@ -66,6 +71,23 @@ describe("envbox reads generated pods as the user meant them", () => {
     expect(allowed).toBeGreaterThan(10);
   }, 120_000);
 });
+
+/** The webhook's output for a pod it must allow. */
+function emittedFor(input: V1Pod, config: Config): V1Pod {
+  const decision = mutate(asCvmPod(input), config);
+  if (!decision.allowed || !decision.mutated) throw new Error("the base pod must be allowed");
+  return decision.mutated;
+}
+
+/** Sets a supervisor variable (the supervisor is the first container), adding it when missing. */
+function setEnv(out: V1Pod, name: string, value: string): void {
+  const env = out.spec!.containers[0]!.env!;
+  const entry = env.find((e) => e.name === name);
+  if (entry) {
+    entry.value = value;
+    delete entry.valueFrom;
+  } else env.push({ name, value });
+}
 
 describe("the reader itself fails on what envbox refuses", () => {
   const pod: V1Pod = {
@@ -84,19 +106,7 @@ describe("the reader itself fails on what envbox refuses", () => {
       volumes: [{ name: "cfg", configMap: { name: "app" } }],
     },
   };
-  const emitted = (): V1Pod => {
-    const decision = mutate(asCvmPod(pod), configWith());
-    if (!decision.allowed || !decision.mutated) throw new Error("the base pod must be allowed");
-    return decision.mutated;
-  };
-  const setEnv = (out: V1Pod, name: string, value: string) => {
-    const env = out.spec!.containers[0]!.env!;
-    const entry = env.find((e) => e.name === name);
-    if (entry) {
-      entry.value = value;
-      delete entry.valueFrom;
-    } else env.push({ name, value });
-  };
+  const emitted = (): V1Pod => emittedFor(pod, configWith());
   const fatal = (out: V1Pod) =>
     readEnvbox(pod, out, 0)
       .filter((f) => f.fatal)
@@ -125,5 +135,87 @@ describe("the reader itself fails on what envbox refuses", () => {
     const out = emitted();
     setEnv(out, "CODER_INNER_ENVS", "KUBERNETES_*,CVM_ARGV_*");
     expect(readEnvbox(pod, out, 0).map((f) => f.text)).toContain("N is missing");
+  });
+});
+
+describe("the reader reads the GPU variables as envbox does", () => {
+  const config = configWith({ supervisor: { gpu: { allowed: true } } });
+  const cuda = { name: "cuda", image: "nvidia/cuda:12.4.1-base-ubuntu22.04", command: ["sleep", "infinity"] };
+  const pod: V1Pod = {
+    metadata: { name: "gpu" },
+    spec: { containers: [{ ...cuda, resources: { limits: { "nvidia.com/gpu": "1" } } }] },
+  };
+  const emitted = (input: V1Pod = pod): V1Pod => emittedFor(input, config);
+  const read = (out: V1Pod, input: V1Pod = pod) =>
+    readEnvbox(input, out, 0).filter((f) => f.about !== "enableServiceLinks");
+  const fatal = (out: V1Pod) =>
+    read(out)
+      .filter((f) => f.fatal)
+      .map((f) => f.about);
+  const GPU = 'resources.limits["nvidia.com/gpu"]';
+
+  it("reads the emitted GPU pod without findings", () => {
+    expect(read(emitted())).toEqual([]);
+  });
+
+  it("CODER_ADD_GPU without CODER_USR_LIB_DIR stops envbox", () => {
+    const out = emitted();
+    const supervisor = out.spec!.containers[0]!;
+    supervisor.env = supervisor.env!.filter((e) => e.name !== "CODER_USR_LIB_DIR");
+    expect(fatal(out)).toContain("CODER_USR_LIB_DIR");
+  });
+
+  it.each([
+    ["a directory the supervisor does not mount", "/var/lib/cvm/nowhere"],
+    ["the supervisor's own libraries", "/usr/lib"],
+  ])("CODER_USR_LIB_DIR at %s stops envbox", (_, dir) => {
+    const out = emitted();
+    setEnv(out, "CODER_USR_LIB_DIR", dir);
+    expect(fatal(out)).toContain("CODER_USR_LIB_DIR");
+  });
+
+  it("a relative CODER_INNER_USR_LIB_DIR stops docker", () => {
+    const out = emitted();
+    setEnv(out, "CODER_INNER_USR_LIB_DIR", "usr/lib");
+    expect(fatal(out)).toContain("CODER_INNER_USR_LIB_DIR");
+  });
+
+  it("a library directory that is not the host's is a difference", () => {
+    const out = emitted();
+    const volume = out.spec!.volumes!.find((v) => v.name === "cvm-gpu-libraries")!;
+    delete volume.hostPath;
+    volume.emptyDir = {};
+    expect(read(out).map((f) => f.about)).toEqual(["CODER_USR_LIB_DIR"]);
+  });
+
+  it("a GPU the supervisor holds without CODER_ADD_GPU never reaches the inner container", () => {
+    const out = emitted();
+    setEnv(out, "CODER_ADD_GPU", "yes"); // ParseBool: false
+    expect(read(out).map((f) => f.about)).toEqual([GPU]);
+  });
+
+  it("a GPU the supervisor does not hold gives no devices", () => {
+    const out = emitted();
+    delete out.spec!.containers[0]!.resources;
+    expect(read(out).map((f) => f.about)).toEqual([GPU]);
+  });
+
+  it("CODER_ADD_GPU without a GPU resource is a difference", () => {
+    const plain: V1Pod = structuredClone(pod);
+    delete plain.spec!.containers[0]!.resources;
+    const out = emitted(plain);
+    setEnv(out, "CODER_ADD_GPU", "true");
+    setEnv(out, "CODER_USR_LIB_DIR", "/var/lib/cvm/host-usr-lib");
+    expect(read(out, plain).map((f) => f.about)).toContain("CODER_ADD_GPU");
+  });
+
+  it("copies the variables that mention nvidia into the inner container, as GPUEnvs does", () => {
+    const withEnv: V1Pod = structuredClone(pod);
+    withEnv.spec!.containers[0]!.env = [{ name: "NVIDIA_DRIVER_CAPABILITIES", value: "compute,utility" }];
+    const out = emitted(withEnv);
+    expect(read(out, withEnv)).toEqual([]);
+    setEnv(out, "CODER_INNER_ENVS", "KUBERNETES_*,CVM_ARGV_*");
+    // CVM_ENV_NVIDIA_... still reaches the bootstrap through GPUEnvs, which restores the user's name.
+    expect(read(out, withEnv)).toEqual([]);
   });
 });

@@ -64,16 +64,25 @@ const goodPod = fc
       ["cvm.dev/image-pull-secret", "b"],
       ["cvm.dev/tun", "true"],
       ["cvm.dev/docker-bridge-cidr", "10.9.0.1/30"],
+      ["cvm.dev/extra-ca-configmap", "team-ca"],
     ] as const),
     init: fc.boolean(),
+    gpu: fc.boolean(),
   })
   .map((r): V1Pod => {
     const app: V1Container = { name: "main", image: "example.com/app:1", env: r.env };
     if (r.command) app.command = r.command;
     if (r.args) app.args = r.args;
     if (r.workingDir) app.workingDir = r.workingDir;
-    if (r.cpu || r.memory)
-      app.resources = { limits: { ...(r.cpu && { cpu: r.cpu }), ...(r.memory && { memory: r.memory }) } };
+    if (r.cpu || r.memory || r.gpu) {
+      app.resources = {
+        limits: {
+          ...(r.cpu && { cpu: r.cpu }),
+          ...(r.memory && { memory: r.memory }),
+          ...(r.gpu && { "nvidia.com/gpu": "1" }),
+        },
+      };
+    }
     if (r.runAsUser !== undefined) app.securityContext = { runAsUser: r.runAsUser };
     app.volumeMounts = r.mounts.map((m, i) => ({
       name: `v${i}`,
@@ -111,6 +120,8 @@ const goodPod = fc
 
 const configs = [
   configWith({ supervisor: { imagePullSecrets: ["envbox-pull"] } }),
+  // GPUs allowed (pods without one are refused in the other configs) and an extra-CA default.
+  configWith({ supervisor: { gpu: { allowed: true }, extraCaConfigMap: { default: "corp-ca" } } }),
   configWith({ nodes: { labels: false }, kernel: { minimum: "5.4" } }),
   configWith({ form: "runtimeclass" }),
   configWith({
@@ -155,6 +166,11 @@ describe("CVM transform properties", () => {
       (p) =>
         (p.spec!.containers[0]!.securityContext = { privileged: true, capabilities: { add: ["SYS_ADMIN"] } }),
       (p) => p.spec!.volumes!.push({ name: "host", hostPath: { path: "/" } }),
+      (p) =>
+        p.spec!.volumes!.push({
+          name: "cvm-gpu-libraries",
+          hostPath: { path: "/usr/lib/x86_64-linux-gnu", type: "Directory" },
+        }),
       (p) => p.spec!.containers[0]!.env!.splice(1, 0, { name: "LD_PRELOAD", value: "/x.so" }),
       (p) => (p.spec!.hostPID = true),
       (p) => (p.spec!.affinity = undefined),

@@ -1,7 +1,8 @@
 // The envbox form (docs/cvm-form.md): the user's app container becomes the inner container of a
 // privileged `cvm-supervisor` running envbox, in the app container's place. Everything the inner
 // container needs travels in the supervisor's env, in a fixed order:
-//   CODER_* header (image, user, work dir, hostname, limits, pull secret, docker config, mounts, inner envs)
+//   CODER_* header (image, user, work dir, hostname, limits, pull secret, docker config, options,
+//   extra CA, GPU, mounts, inner envs)
 //   the user's env (as CVM_ENV_<NAME>)  CVM_ARGV_<k>  CODER_BOOTSTRAP_SCRIPT
 // derive.ts (beside this file) reads the same layout back.
 
@@ -17,6 +18,7 @@ import { checkEnvStringSize, checkEnvTotal, encodeEnv, innerEnvsValue } from "..
 import { escapeLiteral } from "../../expansion.js";
 import { newFindings, type Findings } from "../../findings.js";
 import { extraCaConfigMap, featureEnv } from "../../features.js";
+import { gpuAsked, gpuEnv } from "../../gpu.js";
 import { hostnameEnv } from "../../hostname.js";
 import { EXTRA_CA_PATH, injectedMounts, injectedVolumes } from "../../injected-volumes.js";
 import { innerUsername } from "../../inner-user.js";
@@ -90,7 +92,8 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   const app = spec.containers[index]!;
   const path = `spec.containers[${index}]`;
   rejectContainerFields(app, path, findings);
-  checkResources(app.resources, path, findings);
+  checkResources(app.resources, path, config.supervisor.gpu.resourceNames, findings);
+  const gpu = gpuAsked(app.resources, path, config, findings);
   const annotations = pod.metadata?.annotations;
   const username = innerUsername(app, path, spec.securityContext, annotations, findings);
   const env = encodeEnv(app, path, findings);
@@ -98,7 +101,7 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
   argvWarnings(app, path, findings);
   const mounts = encodeMounts(app.volumeMounts ?? [], path, findings, spec.volumes ?? []);
   const stateVolume = dockerStateVolume(pod, findings);
-  const caConfigMap = extraCaConfigMap(annotations, findings);
+  const caConfigMap = extraCaConfigMap(annotations, config, findings);
   const userSecrets = spec.imagePullSecrets ?? [];
   const header: V1EnvVar[] = [
     { name: ENV.innerImage, value: escapeLiteral(app.image ?? "") },
@@ -109,6 +112,7 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
     ...pullSecretEnv(userSecrets, annotations, "spec.imagePullSecrets", findings),
     ...featureEnv(annotations, config, findings),
     ...(caConfigMap ? [{ name: ENV.extraCertsPath, value: EXTRA_CA_PATH }] : []),
+    ...(gpu ? gpuEnv() : []),
     ...(mounts.value === undefined ? [] : [{ name: ENV.mounts, value: mounts.value }]),
     { name: ENV.innerEnvs, value: innerEnvsValue(env, argv.length) },
   ];
@@ -123,13 +127,16 @@ export function transformEnvbox(input: V1Pod, config: Config): TransformResult {
     supervisor(
       app,
       allEnv,
-      [...mounts.supervisorMounts, ...injectedMounts(stateVolume, caConfigMap !== undefined)],
+      [
+        ...mounts.supervisorMounts,
+        ...injectedMounts({ stateVolume, extraCa: caConfigMap !== undefined, gpu }),
+      ],
       config,
       env.envFrom,
     ),
   );
   // In front: volumes a later webhook appends (Istio) then stay behind the user's.
-  spec.volumes = [...injectedVolumes(config, stateVolume, caConfigMap), ...(spec.volumes ?? [])];
+  spec.volumes = [...injectedVolumes(config, { stateVolume, caConfigMap, gpu }), ...(spec.volumes ?? [])];
   disableServiceLinks(spec, findings);
   const secrets = withSupervisorSecrets(userSecrets, config);
   if (secrets.length > 0) spec.imagePullSecrets = secrets;

@@ -1,13 +1,14 @@
 // The runtimeclass form (docs/cvm-form.md): for nodes with sysbox installed. The user's containers
 // run as system containers as they are; the pod only gets the RuntimeClass, a user namespace
 // (hostUsers: false, or CRI-O's annotation) and the eligibility affinity. Sysbox forbids
-// privileged containers and host namespaces in its pods.
+// privileged containers and host namespaces in its pods, and passes no GPUs into them.
 
 import type { V1Pod } from "@kubernetes/client-node";
 import type { Config } from "../../../../config/config.js";
 import { isMeshContainer } from "../../../cvm-pod.js";
 import { addEligibilityAffinity, removeEligibilityAffinity } from "../../../nodes/affinity.js";
 import { newFindings, type Findings } from "../../findings.js";
+import { gpuResourceFields } from "../../gpu.js";
 import { ENVBOX_ANNOTATIONS } from "../../names.js";
 import { denied, markMutated, unmarkMutated, type TransformResult } from "../../transform-result.js";
 
@@ -47,6 +48,13 @@ function rejectRuntimeClassFields(pod: V1Pod, config: Config, findings: Findings
       if (!isMeshContainer(c) && c.securityContext?.privileged) {
         reasons.push(
           `spec.${kind}[${i}].securityContext.privileged: not allowed in a sysbox pod (${c.name})`,
+        );
+      }
+      // sysbox does not pass GPUs into system containers (nestybox/sysbox issue 50 is open).
+      for (const field of gpuResourceFields(c.resources, config)) {
+        reasons.push(
+          `spec.${kind}[${i}].resources.${field}: sysbox cannot pass GPUs into a system container; run GPU ` +
+            `workloads in the envbox form (form: envbox, supervisor.gpu.allowed) or in a pod that is not a CVM`,
         );
       }
     });
