@@ -3,8 +3,8 @@
 // the diff skips it without looking inside. Lists are aligned as a line diff aligns lines: an
 // entry kept by reference, or an object entry with the same `name` (containers, volumes, env
 // vars), is an anchor; between anchors, entries are changed pairwise, then removed or inserted.
-// So a list with entries inserted in front is a few adds, not one op per shifted entry, and the app
-// container turned supervisor is patched field by field; a list mostly of new entries is replaced.
+// So a list with entries inserted in front is a few adds, not one op per shifted entry; a list of
+// new entries (the supervisor that replaced the app container) is replaced whole.
 // fast-json-patch's compare() does neither (it diffs lists index by index and deep-copies every
 // value it emits): 3,500 ops and a 430 KB patch for the 100 KB benchmark pod.
 
@@ -59,10 +59,13 @@ function diffObject(from: JsonObject, to: JsonObject, path: string, ops: PatchOp
 }
 
 function diffList(from: unknown[], to: unknown[], path: string, ops: PatchOperation[]): void {
-  const runs = anchors(from, to);
-  // A list whose entries are mostly new (an env re-encoded under other names) is replaced whole: as
-  // small a patch as one op per changed field, and a fraction of the work (BENCHMARKS.md, "Issue 16").
-  if (anchored(runs) * 2 < to.length) {
+  const kept = sameObjects(from, to);
+  const runs = anchors(from, to, kept);
+  // A list that keeps no entry and matches fewer than half of them by name (an env re-encoded under
+  // other names, a container become the supervisor) is replaced whole: no larger than one op per
+  // changed field, and a fraction of the work (BENCHMARKS.md, "Issue 16"). A list that keeps
+  // entries is patched around them, so kept entries are never sent back or even serialised.
+  if (kept.length === 0 && anchored(runs) * 2 < to.length) {
     ops.push({ op: "replace", path, value: to });
     return;
   }
@@ -127,10 +130,10 @@ function forEachRun(
   }
 }
 
-/** The entries kept by reference, then, between those, entries with the same `name`. */
-function anchors(from: unknown[], to: unknown[]): Runs {
+/** The entries kept by reference (`kept`), then, between those, entries with the same `name`. */
+function anchors(from: unknown[], to: unknown[], kept: Runs): Runs {
   const runs: Runs = [];
-  forEachRun(sameObjects(from, to), from.length, to.length, (i, j, runFrom, runTo, length) => {
+  forEachRun(kept, from.length, to.length, (i, j, runFrom, runTo, length) => {
     if (runFrom > i && runTo > j) sameNames(from, to, i, runFrom, j, runTo, runs);
     if (length > 0) addRun(runs, runFrom, runTo, length);
   });

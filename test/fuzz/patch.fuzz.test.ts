@@ -151,6 +151,13 @@ it("replaces a list of mostly new entries in one op: a container that became ano
   expect(patchedAsApiserver(original, patchFor(original, mutated))).toEqual(mutated);
 }); // prettier-ignore
 
+it("patches around kept entries, however many new ones join them: a kept entry is never sent back", () => {
+  const kept = { name: "data", emptyDir: {} };
+  const added = Array.from({ length: 7 }, (_, i) => ({ name: `cvm-${i}`, emptyDir: {} }));
+  const ops = patchFor({ volumes: [kept] }, { volumes: [...added, kept] });
+  expect(ops).toEqual(added.map((value, i) => ({ op: "add", path: `/volumes/${i}`, value })));
+});
+
 /**
  * A list edited as the policies edit (copy on write): runs of new entries inserted, runs dropped,
  * entries replaced by new ones, and (which policies do not do) entries moved; every other entry is
