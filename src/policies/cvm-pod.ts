@@ -76,8 +76,17 @@ export type CvmLookup = "cvm" | "not-cvm" | "unknown";
  * (CONNECT options, old-style subresource objects): the CVM pod cache first, then one direct read.
  * "unknown" when neither answers; callers deny then (fail closed).
  */
-export async function lookUpCvmPod(ctx: PolicyContext, namespace: string, name: string): Promise<CvmLookup> {
+export function lookUpCvmPod(
+  ctx: PolicyContext,
+  namespace: string,
+  name: string,
+): CvmLookup | Promise<CvmLookup> {
+  // A cached CVM pod (every exec into a running CVM) is answered at once, within the request's tick.
   if (ctx.view.cvmPod(namespace, name) !== undefined) return "cvm";
+  return readCvmLookup(ctx, namespace, name);
+}
+
+async function readCvmLookup(ctx: PolicyContext, namespace: string, name: string): Promise<CvmLookup> {
   let facts;
   try {
     facts = await ctx.view.readPod(namespace, name);

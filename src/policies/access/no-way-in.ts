@@ -74,7 +74,7 @@ export const denyConnectToCvmPods = validator(CONNECTS, (ctx) => {
   const name = connectTargetName(subResource, request.name ?? "");
   const ref = podRef(namespace, name ?? request.name);
   if (name === undefined) return refuse(ctx, "unknown", what, ref);
-  return lookUpCvmPod(ctx, namespace, name).then((lookup) => refuse(ctx, lookup, what, ref));
+  return refuseOnLookup(ctx, lookUpCvmPod(ctx, namespace, name), what, ref);
 });
 
 /** Entries of the ephemeral-container list: a Pod (Kubernetes 1.22+) or the old EphemeralContainers kind. */
@@ -104,5 +104,15 @@ export const denyEphemeralContainersInCvmPods = validator(EPHEMERAL_UPDATES, (ct
   // Pod objects carry the labels; the old EphemeralContainers kind does not, so look the pod up.
   if (oldPod?.metadata !== undefined || newPod?.metadata !== undefined)
     return refuse(ctx, isCvmPodUpdate(ctx, oldPod, newPod) ? "cvm" : "not-cvm", what, ref);
-  return lookUpCvmPod(ctx, namespace, name).then((lookup) => refuse(ctx, lookup, what, ref));
-});
+  return refuseOnLookup(ctx, lookUpCvmPod(ctx, namespace, name), what, ref);
+}); /** `refuse` once the lookup is known: at once for a cached CVM pod, after the direct read otherwise. */
+function refuseOnLookup(
+  ctx: PolicyContext,
+  lookup: CvmLookup | Promise<CvmLookup>,
+  what: string,
+  ref: string,
+): Decision | Promise<Decision> {
+  return lookup instanceof Promise
+    ? lookup.then((known) => refuse(ctx, known, what, ref))
+    : refuse(ctx, lookup, what, ref);
+}
