@@ -1,6 +1,6 @@
 // Measuring one running HTTPS webhook with one request body: saturation throughput (wrk or
 // autocannon), open-loop latency at a fixed rate, the server's CPU per request and its peak RSS.
-// Adapted from the shared load harness (provenance in bench/SOURCES.md): the same phases and /proc
+// Adapted from the load harness the project was given (provenance in bench/SOURCES.md): the same phases and /proc
 // accounting, as functions the runner calls for every target, without that harness's reference
 // mutation check (the product's correctness is proven by the test suite).
 import { readFileSync, writeFileSync } from "node:fs";

@@ -25,7 +25,7 @@ export function findRenderer(): Renderer | { missing: string } {
   if (fromEnv) return { name: `$HELM_TEMPLATE (${fromEnv})`, binary: fromEnv };
   return {
     missing:
-      "neither `helm` is on PATH nor $HELM_TEMPLATE is set (CI sets it to ../shared/tools/helm-template/helm-template)",
+      "neither `helm` is on PATH nor $HELM_TEMPLATE is set (set it to a helm-template build; .ci/run does)",
   };
 }
 

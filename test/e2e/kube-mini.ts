@@ -17,7 +17,7 @@ const renderer = findRenderer();
 
 /** Why the kube-mini suite cannot run here, or undefined when it can. */
 export const kubeMiniSkipReason: string | undefined = !KUBE_MINI
-  ? "KUBE_MINI is not set (CI points it at ../shared/tools/kube-mini)"
+  ? "KUBE_MINI is not set (set it to a kube-mini build; .ci/run does)"
   : "missing" in renderer
     ? renderer.missing
     : undefined;

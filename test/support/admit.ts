@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { promisify } from "node:util";
 
 export const KUBE_ADMIT = process.env["KUBE_ADMIT"];
-export const ADMIT_SKIP_REASON = "KUBE_ADMIT is not set (CI points it at ../shared/tools/admit/bin/admit)";
+export const ADMIT_SKIP_REASON = "KUBE_ADMIT is not set (set it to an admit binary; .ci/run does)";
 
 export interface AdmitRequest {
   webhookConfigurations: object[];
