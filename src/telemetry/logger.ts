@@ -4,15 +4,31 @@ import { pino, type Logger } from "pino";
 
 export type { Logger };
 
-export function createLogger(level: string = process.env["LOG_LEVEL"] ?? "info"): Logger {
-  // Lines are batched into writes of about 4 KiB, flushed at least every 250 ms and on exit: one
-  // write per admission line cost ~12 % of the server's CPU under `npm run bench -- --profile`.
-  // The batches are written synchronously: sonic-boom's asynchronous mode cost 10.4 us of CPU per
-  // 700-byte line on Node 26 (a hand-off to libuv's thread pool per batch), synchronous batches
-  // 4.9 us (BENCHMARKS.md, "Issue 16"); a stdout pipe that stops draining blocks either way, here
-  // at once rather than after buffering without bound.
-  const stdout = pino.destination({ dest: 1, sync: true, minLength: 4096, periodicFlush: 250 });
-  return pino({ level, base: { app: "cvm-admission" }, timestamp: pino.stdTimeFunctions.isoTime }, stdout);
+/** Lines are batched into writes of about this size: one write per admission line cost ~12 % of
+ * the server's CPU under `npm run bench -- --profile`. */
+export const LOG_BATCH_BYTES = 4096;
+/** A batch is written at least this often, and on exit. */
+export const LOG_FLUSH_MS = 250;
+
+/** JSON lines on `dest` (stdout; a file path for the bench). */
+export function createLogger(
+  level: string = process.env["LOG_LEVEL"] ?? "info",
+  dest: number | string = 1,
+): Logger {
+  // The batches are written synchronously: sonic-boom's asynchronous mode costs about twice the CPU
+  // per line (a hand-off to libuv's thread pool per batch; `npm run bench:hot-loop` measures both).
+  // A stdout that stops draining now stalls the server at once, where the asynchronous mode would
+  // buffer without bound.
+  const destination = pino.destination({
+    dest,
+    sync: true,
+    minLength: LOG_BATCH_BYTES,
+    periodicFlush: LOG_FLUSH_MS,
+  });
+  return pino(
+    { level, base: { app: "cvm-admission" }, timestamp: pino.stdTimeFunctions.isoTime },
+    destination,
+  );
 }
 
 /** For tests and CLI commands that must stay quiet. */
