@@ -4,11 +4,10 @@
 
 import { readFileSync } from "node:fs";
 import { platform, release } from "node:os";
-import { loadConfig } from "../config/load.js";
 import { kernelFloor, kernelFloorNote } from "../cluster/kernel-floor.js";
 import { judgeKernel, type NodeOsInfo } from "../cluster/kernel.js";
 import { defineCommand } from "./args.js";
-import { CONFIG_FLAG } from "./flags.js";
+import { CONFIG_FLAG, configOfFlag } from "./flags.js";
 
 /** This machine as the kubelet would report it in status.nodeInfo. */
 function thisMachine(): NodeOsInfo {
@@ -52,7 +51,7 @@ export const checkNodeCommand = defineCommand(
     },
   },
   async (values, io) => {
-    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    const config = configOfFlag(values.config);
     // An explicit --kernel '' is judged as given (unparseable), never replaced by this machine's.
     const base: NodeOsInfo =
       values.kernel === undefined

@@ -1,9 +1,8 @@
 // `cvm-admission config print [--config F]`: the effective configuration (defaults, file, env).
 
 import { stringify } from "yaml";
-import { loadConfig } from "../config/load.js";
 import { defineCommand } from "./args.js";
-import { CONFIG_FLAG } from "./flags.js";
+import { CONFIG_FLAG, configOfFlag } from "./flags.js";
 
 export const configCommand = defineCommand(
   {
@@ -18,7 +17,7 @@ export const configCommand = defineCommand(
     exitCodes: { 0: "printed", 2: "usage error or invalid configuration (the key is named)" },
   },
   async (values, io) => {
-    io.stdout(stringify(loadConfig(values.config === undefined ? {} : { file: values.config })));
+    io.stdout(stringify(configOfFlag(values.config)));
     return 0;
   },
 );

@@ -9,7 +9,6 @@ import { KubeClient } from "../cluster/live/kube-client.js";
 import { listNamespaceFacts, listNodeFacts, objectExists } from "../cluster/live/snapshot.js";
 import type { NamespaceFacts, NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
-import { loadConfig } from "../config/load.js";
 import { kernelFloor, kernelFloorNote } from "../cluster/kernel-floor.js";
 import { podSecurityPrecheck } from "../policies/access/pod-security.js";
 import { formOf } from "../policies/cvm/forms/index.js";
@@ -17,7 +16,7 @@ import { describeFinding, isConflict } from "../policies/istio/conflict.js";
 import { namespacesCapturingCvmPods } from "../policies/istio/doctor.js";
 import { nodeRows } from "./nodes.js";
 import { defineCommand } from "./args.js";
-import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
+import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG, configOfFlag } from "./flags.js";
 import { loadKubeConfig } from "./kube-config.js";
 
 interface Report {
@@ -161,7 +160,7 @@ export const doctorCommand = defineCommand(
     },
   },
   async (values, io) => {
-    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    const config = configOfFlag(values.config);
     const report: Report = { lines: [], problems: 0, warnings: 0 };
     const file = values["cluster-view"];
     if (file !== undefined) {

@@ -1,5 +1,7 @@
 // Flags several commands share, declared once so their help reads the same everywhere.
 
+import type { Config } from "../config/config.js";
+import { loadConfig } from "../config/load.js";
 import type { Flag } from "./args.js";
 
 export const CONFIG_FLAG = {
@@ -7,6 +9,11 @@ export const CONFIG_FLAG = {
   value: "FILE",
   help: "configuration file (YAML); CVM_ADMISSION_* variables override it",
 } as const satisfies Flag;
+
+/** The configuration CONFIG_FLAG names (the defaults when it is absent), with the env overrides. */
+export function configOfFlag(file: string | undefined): Config {
+  return loadConfig(file === undefined ? {} : { file });
+}
 
 export const CLUSTER_VIEW_FLAG = {
   type: "string",

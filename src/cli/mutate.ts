@@ -14,10 +14,9 @@ import { parseDocuments, type SourceDocument } from "../cluster/documents.js";
 import { EMBEDDED_VIEW_FILE, FileClusterView, inferredKind } from "../cluster/file-view.js";
 import type { ClusterView } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
-import { loadConfig } from "../config/load.js";
 import { silentLogger } from "../telemetry/logger.js";
 import { defineCommand, UsageError } from "./args.js";
-import { CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
+import { CLUSTER_VIEW_FLAG, CONFIG_FLAG, configOfFlag } from "./flags.js";
 import type { CliIO } from "./io.js";
 import { readInput } from "./input.js";
 import { podFor, podPath, withPod, type KubeObject } from "./pod-templates.js";
@@ -240,7 +239,7 @@ export const mutateCommand = defineCommand(
     const output = values.output as Output;
     if (!OUTPUTS.includes(output)) throw new UsageError(`mutate: -o must be one of ${OUTPUTS.join(", ")}`);
 
-    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    const config = configOfFlag(values.config);
     const baseView = FileClusterView.fromFile(values["cluster-view"] ?? EMBEDDED_VIEW_FILE, config);
     const deps = { view: optedInView(baseView, config), config, logger: silentLogger };
     const source = values.file === "-" ? "stdin" : values.file;

@@ -7,11 +7,10 @@ import { KubeClient } from "../cluster/live/kube-client.js";
 import { listNodeFacts } from "../cluster/live/snapshot.js";
 import type { NodeFacts } from "../cluster/view.js";
 import type { Config } from "../config/config.js";
-import { loadConfig } from "../config/load.js";
 import { kernelFloor } from "../cluster/kernel-floor.js";
 import { eligibleLabelValue, nodeJudgement } from "../cluster/eligibility.js";
 import { defineCommand, UsageError } from "./args.js";
-import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG } from "./flags.js";
+import { CLUSTER_FLAGS, CLUSTER_VIEW_FLAG, CONFIG_FLAG, configOfFlag } from "./flags.js";
 import { loadKubeConfig } from "./kube-config.js";
 
 const OUTPUTS = ["table", "json"] as const;
@@ -88,7 +87,7 @@ export const nodesCommand = defineCommand(
   async (values, io) => {
     if (!(OUTPUTS as readonly string[]).includes(values.output))
       throw new UsageError(`nodes: -o must be one of ${OUTPUTS.join(", ")}`);
-    const config = loadConfig(values.config === undefined ? {} : { file: values.config });
+    const config = configOfFlag(values.config);
     let nodes: NodeFacts[];
     if (values["cluster-view"] !== undefined)
       nodes = [...FileClusterView.fromFile(values["cluster-view"], config).nodes()];
