@@ -1,6 +1,7 @@
 // Break-glass leaves a trace: through the admission layer (review -> validate -> response), a
 // break-glass exec is answered allowed with a warning and the audit annotation, and logged at warn
-// level with the user; a refused exec by an admin group that is not on the list is not.
+// level with the user; a refused exec by an admin group that is not on the list is not. An exec
+// into a cached CVM pod is decided synchronously; only a cache miss waits for the direct read.
 
 import { Writable } from "node:stream";
 import { pino } from "pino";
@@ -56,3 +57,25 @@ describe("break-glass through the admission layer", () => {
     expect(lines.filter((l) => l["level"] === 40)).toHaveLength(0);
   });
 });
+
+describe("when an exec is decided", () => {
+  const review = () => {
+    const checked = checkReview({ apiVersion: "admission.k8s.io/v1", kind: "AdmissionReview", request: connect("exec", "dev") });
+    if (!checked.ok) throw new Error(checked.error);
+    return checked;
+  };
+  it("answers an exec into a cached CVM pod at once, without a promise (the request's own tick)", () => {
+    const config = testConfig();
+    const answer = admit("validate", review(), { view: clusterView(config), config, logger: pino({ level: "silent" }) });
+    expect(answer).not.toBeInstanceOf(Promise);
+    expect((answer as Awaited<typeof answer>).response?.status?.code).toBe(403);
+  });
+
+  it("waits for the direct read when the CVM pod cache has not caught up", async () => {
+    const config = testConfig();
+    const view = clusterView(config, "cold-cache");
+    const answer = admit("validate", review(), { view, config, logger: pino({ level: "silent" }) });
+    expect(answer).toBeInstanceOf(Promise);
+    expect((await answer).response?.status?.code).toBe(403);
+  });
+}); // prettier-ignore
